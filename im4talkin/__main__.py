@@ -1,0 +1,5 @@
+"""``python -m im4talkin``."""
+
+from .cli.main import main
+
+main()

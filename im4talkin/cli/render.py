@@ -1,0 +1,78 @@
+"""Rich rendering of a conversation: the learner's line with mistakes marked, corrections,
+praise, the partner's words, and the end-of-session summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..messages import Correction, TurnResult
+from ..tutor.topics import Topic
+
+
+def partner_name(topic: Topic) -> str:
+    """The partner's name from the persona line ("You are Sam, ..." -> "Sam")."""
+    name = topic.persona.removeprefix("You are ").split(",")[0].strip()
+    return name if 0 < len(name) <= 30 else "Partner"
+
+
+def header(console: Console, topic: Topic, level: str, model: str) -> None:
+    console.print(
+        Panel(
+            Text.assemble(
+                (f"{topic.title}", "bold"),
+                f" with {partner_name(topic)} - level {level} - {model}\n",
+                ("Type your answer and press Enter. /quit ends the session; Ctrl-C too.", "dim"),
+            ),
+            title="im4talkin",
+            border_style="cyan",
+        )
+    )
+
+
+def marked(text: str, corrections: Sequence[Correction]) -> Text:
+    """The learner's sentence with each corrected stretch underlined in red."""
+    out = Text(text)
+    for c in corrections:
+        if 0 <= c.start < c.end <= len(text):
+            out.stylize("bold red underline", c.start, c.end)
+    return out
+
+
+def feedback_panel(result: TurnResult) -> Panel:
+    """What the learner wrote, the corrections with why, and praise."""
+    fb = result.feedback
+    parts: list = [Text.assemble(("You: ", "bold"), marked(result.transcript, fb.corrections))]
+    if fb.corrections:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        table.add_column("you wrote", style="red")
+        table.add_column("better", style="green")
+        table.add_column("why")
+        for c in fb.corrections:
+            table.add_row(c.original, c.corrected, f"{c.explanation} [dim]({c.kind})[/]")
+        parts.append(table)
+    if fb.praise:
+        parts.append(Text.assemble(("+ ", "bold green"), (fb.praise, "green")))
+    n = len(fb.corrections)
+    title = "feedback: no corrections" if not n else f"feedback: {n} correction{'s' * (n > 1)}"
+    return Panel(Group(*parts), title=title, border_style="yellow" if n else "green")
+
+
+def summary(console: Console, results: Sequence[TurnResult]) -> None:
+    """A short summary at the end of a session."""
+    if not results:
+        console.print("No turns this time. See you soon!")
+        return
+    kinds = Counter(c.kind for r in results for c in r.feedback.corrections)
+    clean = sum(1 for r in results if not r.feedback.corrections)
+    words = sum(len(r.transcript.split()) for r in results)
+    lines = [
+        f"{len(results)} turns, {words} words, {clean} without mistakes.",
+        "Mistakes by kind: " + (", ".join(f"{k} {n}" for k, n in kinds.most_common()) or "none"),
+    ]
+    console.print(Panel("\n".join(lines), title="session summary", border_style="cyan"))

@@ -1,0 +1,164 @@
+"""Typed settings: ``configs/default.toml``, then the profile's file, then ``IM4TALKIN_*`` env
+vars, then command-line flags (applied by the CLI with :func:`override`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .paths import shipped
+
+LEVELS = ("A2", "B1", "B2")
+
+
+@dataclass
+class LLMConfig:
+    """The partner model."""
+
+    name: str = "qwen"
+    """Registry name of the LLM backend (see ``im4talkin.registry``)."""
+    model_path: str = ""
+    """Any GGUF file; when set it replaces the named model's bundled file."""
+    n_threads: int = 2
+    """llama.cpp threads for generation."""
+    n_ctx: int = 2048
+    """Context window in tokens; old turns are dropped to stay inside it."""
+    max_tokens: int = 80
+    """Cap on one reply's tokens."""
+    temperature: float = 0.7
+    """Sampling temperature of replies."""
+    seed: int = 7
+    """Sampling seed, for repeatable sessions."""
+
+
+@dataclass
+class FeedbackConfig:
+    """Which checkers look at each learner sentence."""
+
+    harper: bool = True
+    """Harper's grammar lints (capitalisation, punctuation and spelling dropped)."""
+    rules: bool = True
+    """Learner-error rules built on spaCy and lemminflect."""
+    llm: bool = True
+    """Ask the partner model for corrections too (schema-constrained JSON)."""
+    llm_max_tokens: int = 120
+    """Cap on the LLM's correction output."""
+
+
+@dataclass
+class Settings:
+    """All settings of one run."""
+
+    profile: str = "embedded"
+    """Name of the profile file in ``configs/`` merged over ``default.toml``."""
+    learner: str = "default"
+    """Whose history this session joins."""
+    level: str = "B1"
+    """CEFR level, A2, B1 or B2: shapes the partner's words and sentence length."""
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+
+    def validate(self) -> Settings:
+        """Raise ConfigError on a value no stage can use."""
+        self.level = self.level.upper()
+        if self.level not in LEVELS:
+            raise ConfigError(f"unknown level '{self.level}': use one of {', '.join(LEVELS)}")
+        if not self.learner.strip():
+            raise ConfigError("the learner name is empty: pass --learner NAME")
+        if self.llm.n_threads < 1:
+            raise ConfigError("llm.n_threads must be at least 1")
+        return self
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: {err}") from err
+
+
+def _apply(obj: Any, values: dict[str, Any], where: str) -> None:
+    names = {f.name: f for f in dataclasses.fields(obj)}
+    for key, value in values.items():
+        if key not in names:
+            raise ConfigError(f"{where}: unknown setting '{key}' (known: {', '.join(names)})")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: '{key}' must be a table")
+            _apply(current, value, f"{where}.{key}")
+        else:
+            setattr(obj, key, _coerce(value, type(current), f"{where}.{key}"))
+
+
+def _coerce(value: Any, kind: type, where: str) -> Any:
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if kind is bool:
+                if text.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if text.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(text)
+            return kind(text)
+        except ValueError:
+            pass
+    if kind is float and isinstance(value, int):
+        return float(value)
+    raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}")
+
+
+def _env_values(settings: Settings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if dataclasses.is_dataclass(value):
+            for sub in dataclasses.fields(value):
+                env = os.environ.get(f"IM4TALKIN_{f.name}_{sub.name}".upper())
+                if env is not None:
+                    out.setdefault(f.name, {})[sub.name] = env
+        else:
+            env = os.environ.get(f"IM4TALKIN_{f.name}".upper())
+            if env is not None:
+                out[f.name] = env
+    return out
+
+
+def load_settings(profile: str | None = None, config_dir: Path | None = None) -> Settings:
+    """Defaults, then ``default.toml``, the profile file, and the env vars, in that order."""
+    folder = config_dir or shipped("configs")
+    settings = Settings()
+    _apply(settings, _read_toml(folder / "default.toml"), "default.toml")
+    env = _env_values(settings)
+    chosen = profile or env.get("profile") or settings.profile
+    if chosen != "embedded" or (folder / f"{chosen}.toml").exists():
+        path = folder / f"{chosen}.toml"
+        if not path.exists():
+            known = sorted(p.stem for p in folder.glob("*.toml") if p.stem != "default")
+            raise ConfigError(f"unknown profile '{chosen}': use one of {', '.join(known)}")
+        _apply(settings, _read_toml(path), path.name)
+    settings.profile = chosen
+    _apply(settings, _env_values(settings), "environment")
+    return settings
+
+
+def override(settings: Settings, **flags: Any) -> Settings:
+    """Apply command-line flags given as ``section__key=value`` (None means not given)."""
+    for key, value in flags.items():
+        if value is None:
+            continue
+        section, _, name = key.partition("__")
+        if name:
+            _apply(settings, {section: {name: value}}, "flag")
+        else:
+            _apply(settings, {section: value}, "flag")
+    return settings.validate()

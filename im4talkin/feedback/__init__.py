@@ -1,0 +1,1 @@
+"""Feedback on learner sentences: grammar checks, learner-error rules, LLM corrections."""

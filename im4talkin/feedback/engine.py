@@ -1,0 +1,104 @@
+"""Feedback on one learner sentence: Harper, learner-error rules and the LLM, merged."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from ..llm.base import ChatModel
+from ..messages import Correction, Feedback
+from ..tutor.prompts import FEEDBACK_SCHEMA, feedback_messages
+from .classify import classify
+from .praise import praise_for
+
+log = logging.getLogger(__name__)
+
+PRIORITY = {"rules": 0, "harper": 1, "llm": 2}
+"""On overlapping spans the more specific source wins."""
+
+
+class Checker(Protocol):
+    """Anything that finds corrections in a sentence."""
+
+    def check(self, text: str) -> list[Correction]: ...
+
+
+def merge(corrections: Sequence[Correction]) -> list[Correction]:
+    """Keep one correction per stretch of text, preferring rules, then Harper, then the LLM."""
+    kept: list[Correction] = []
+    for c in sorted(corrections, key=lambda c: (PRIORITY.get(c.source, 9), c.start)):
+        if not any(c.start < k.end and k.start < c.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def locate(text: str, phrase: str) -> int:
+    """Where ``phrase`` stands in ``text`` as whole words (case-insensitive), or -1."""
+    match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE)
+    return match.start() if match else -1
+
+
+class FeedbackEngine:
+    """Runs the checkers; the LLM pass is separate so it can run after the reply."""
+
+    def __init__(
+        self,
+        checkers: Sequence[Checker],
+        nlp: Any,
+        llm: ChatModel | None = None,
+        vocabulary: Sequence[str] = (),
+        llm_max_tokens: int = 120,
+    ) -> None:
+        self.checkers = list(checkers)
+        self.nlp = nlp
+        self.llm = llm
+        self.vocabulary = tuple(vocabulary)
+        self.llm_max_tokens = llm_max_tokens
+
+    def fast(self, text: str) -> list[Correction]:
+        """Corrections from Harper and the rules (tens of milliseconds)."""
+        found: list[Correction] = []
+        for checker in self.checkers:
+            found += checker.check(text)
+        return merge(found)
+
+    def from_llm(self, text: str) -> list[Correction]:
+        """The LLM's corrections, kept only where they are real grammar fixes."""
+        if self.llm is None:
+            return []
+        answer = self.llm.complete_json(feedback_messages(text), FEEDBACK_SCHEMA, self.llm_max_tokens)
+        out = []
+        for item in answer.get("corrections", []) or []:
+            fix = self._llm_correction(text, item)
+            if fix is not None:
+                out.append(fix)
+        return out
+
+    def _llm_correction(self, text: str, item: Any) -> Correction | None:
+        if not isinstance(item, dict):
+            return None
+        original = str(item.get("original", "")).strip()
+        corrected = str(item.get("corrected", "")).strip()
+        if not original or _norm(original) == _norm(corrected):
+            return None
+        start = locate(text, original)
+        if start < 0 or len(original.split()) > 4 or len(corrected.split()) > len(original.split()) + 2:
+            return None
+        label = classify(self.nlp, text, text[start : start + len(original)], corrected, start)
+        if label is None:
+            return None
+        kind, why = label
+        return Correction(text[start : start + len(original)], corrected, why, kind, "llm",
+                          start, start + len(original))
+
+    def finish(self, text: str, corrections: Sequence[Correction]) -> Feedback:
+        """Merge everything found and add praise."""
+        merged = merge(corrections)
+        praise = praise_for(self.nlp(text), merged, self.vocabulary)
+        return Feedback(tuple(merged), praise)

@@ -1,0 +1,128 @@
+"""llama.cpp through llama-cpp-python: any chat GGUF, KV cache kept across turns.
+
+The prompt is rendered with the GGUF's own chat template. llama-cpp-python reuses the
+longest evaluated prefix of the previous prompt, so as long as the conversation only grows,
+each new turn evaluates only the new tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import MissingDependency, ModelError
+from ..messages import ChatTurn
+
+log = logging.getLogger(__name__)
+
+_MARK = "\u2063\u2063"
+"""Placeholder content whose position marks where a prefill prompt ends."""
+
+
+class LlamaChat:
+    """A chat GGUF served in process by llama.cpp."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        name: str,
+        n_ctx: int = 2048,
+        n_threads: int = 2,
+        temperature: float = 0.7,
+        seed: int = 7,
+    ) -> None:
+        try:
+            import llama_cpp
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError as err:
+            raise MissingDependency("the llama.cpp partner", "llama-cpp-python") from err
+        if not Path(model_path).is_file():
+            raise ModelError(f"model file not found: {model_path}")
+        try:
+            self._llama = llama_cpp.Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                seed=seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as err:
+            raise ModelError(f"cannot load {model_path}: not a usable GGUF model ({err})") from err
+        self._llama_cpp = llama_cpp
+        meta = self._llama.metadata
+        template = meta.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError(f"{model_path} has no chat template: use an instruct/chat GGUF")
+        vocab = self._llama
+        eos = vocab.detokenize([vocab.token_eos()]).decode("utf-8", "ignore")
+        bos = vocab.detokenize([vocab.token_bos()]).decode("utf-8", "ignore")
+        self._format = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)
+        self._stops = [s for s in {eos, "<|im_end|>", "<|endoftext|>", "<|eot_id|>"} if s]
+        self.name = name
+        self.temperature = temperature
+        self.seed = seed
+        self._lock = threading.Lock()
+
+    @property
+    def context_size(self) -> int:
+        return int(self._llama.n_ctx())
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def _prompt(self, turns: Sequence[ChatTurn]) -> str:
+        messages = [{"role": t.role, "content": t.content} for t in turns]
+        return self._format(messages=messages).prompt
+
+    def prefill(self, turns: Sequence[ChatTurn]) -> None:
+        """Evaluate the prompt up to where the next user message's text will start."""
+        text = self._prompt([*turns, ChatTurn("user", _MARK)])
+        prefix = text.split(_MARK, 1)[0]
+        with self._lock:
+            for _ in self._llama.create_completion(prefix, max_tokens=1, stream=True):
+                break
+
+    def stream(self, turns: Sequence[ChatTurn], max_tokens: int) -> Iterator[str]:
+        prompt = self._prompt(turns)
+        with self._lock:
+            chunks = self._llama.create_completion(
+                prompt,
+                max_tokens=max_tokens,
+                temperature=self.temperature,
+                top_p=0.9,
+                repeat_penalty=1.1,
+                seed=self.seed,
+                stop=self._stops,
+                stream=True,
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0]["text"]
+                if piece:
+                    yield piece
+
+    def complete_json(
+        self, turns: Sequence[ChatTurn], schema: dict[str, Any], max_tokens: int
+    ) -> dict[str, Any]:
+        grammar = self._llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        prompt = self._prompt(turns)
+        with self._lock:
+            out = self._llama.create_completion(
+                prompt,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                grammar=grammar,
+                stop=self._stops,
+            )
+        text = out["choices"][0]["text"]
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            log.warning("LLM returned unparsable JSON (cut at max_tokens?): %.80s", text)
+            return {}
+        return value if isinstance(value, dict) else {}

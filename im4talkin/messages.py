@@ -1,0 +1,102 @@
+"""Typed messages that flow between the stages of a turn."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS = (
+    "tense",
+    "agreement",
+    "article",
+    "preposition",
+    "word order",
+    "word choice",
+    "verb form",
+    "comparison",
+    "countability",
+    "grammar",
+)
+"""The mistake kinds a learner sees; everything else maps to ``grammar``."""
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One mistake in a learner sentence and how to fix it."""
+
+    original: str
+    """The learner's words, exactly as written (a slice of the sentence)."""
+    corrected: str
+    """The words that should stand there instead."""
+    explanation: str
+    """One short line a learner understands: why the change is needed."""
+    kind: str
+    """One of ``KINDS``."""
+    source: str
+    """Who found it: ``harper``, ``rules`` or ``llm``."""
+    start: int = -1
+    """Character offset of ``original`` in the sentence, or -1 when unknown."""
+    end: int = -1
+    """Character offset just past ``original``, or -1 when unknown."""
+
+    def public(self) -> dict[str, Any]:
+        """The keys a learner-facing JSON carries."""
+        return {k: v for k, v in asdict(self).items() if k not in ("start", "end")}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Everything the tutor says about one learner sentence."""
+
+    corrections: tuple[Correction, ...] = ()
+    praise: str = ""
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """One message in the conversation as the LLM sees it."""
+
+    role: str
+    """``system``, ``user`` or ``assistant``."""
+    content: str
+
+
+@dataclass
+class TurnTimings:
+    """Milliseconds spent in each stage of a turn."""
+
+    feedback: float = 0.0
+    llm_first_token: float = 0.0
+    llm_first_sentence: float = 0.0
+    llm_total: float = 0.0
+    turn_total: float = 0.0
+
+    def public(self) -> dict[str, int]:
+        """Rounded to whole milliseconds, as stored and printed."""
+        return {k: int(round(v)) for k, v in asdict(self).items()}
+
+
+@dataclass
+class TurnResult:
+    """A finished turn: what the learner said, what the tutor made of it, the reply."""
+
+    turn: int
+    topic: str
+    input: str
+    transcript: str
+    feedback: Feedback
+    reply: str
+    timings: TurnTimings = field(default_factory=TurnTimings)
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``talk --json`` prints for this turn."""
+        return {
+            "turn": self.turn,
+            "topic": self.topic,
+            "input": self.input,
+            "transcript": self.transcript,
+            "corrections": [c.public() for c in self.feedback.corrections],
+            "praise": self.feedback.praise,
+            "reply": self.reply,
+            "timings_ms": self.timings.public(),
+        }

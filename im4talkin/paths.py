@@ -1,0 +1,59 @@
+"""Where im4talkin keeps things: the user data dir, model cache, database, shipped data."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from .errors import StorageError
+
+APP = "im4talkin"
+
+
+def data_dir() -> Path:
+    """The user data dir: ``IM4TALKIN_HOME`` if set, else the platform's user data dir."""
+    env = os.environ.get("IM4TALKIN_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def models_dir() -> Path:
+    """Model files assembled or pulled once: ``IM4TALKIN_MODELS_DIR``, else ``<data dir>/models``."""
+    env = os.environ.get("IM4TALKIN_MODELS_DIR")
+    return Path(env).expanduser() if env else data_dir() / "models"
+
+
+def db_path() -> Path:
+    """The SQLite database with learners, sessions and turns."""
+    return data_dir() / "im4talkin.db"
+
+
+def ensure_writable(path: Path) -> Path:
+    """Create ``path`` as a directory and check that files can be written in it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise StorageError(
+            f"cannot write to the data dir {path} ({err.strerror or err}); "
+            "set IM4TALKIN_HOME to a writable folder"
+        ) from err
+    return path
+
+
+def shipped(kind: str) -> Path:
+    """A folder of data that ships with im4talkin: ``configs`` or ``topics``.
+
+    Installed wheels carry it inside the package (``im4talkin/_data``); a source checkout
+    (editable install) has it beside the package.
+    """
+    inside = Path(str(resources.files(APP))) / "_data" / kind
+    if inside.is_dir():
+        return inside
+    return Path(str(resources.files(APP))).parent / kind

@@ -1,0 +1,93 @@
+"""The only place that knows concrete backends: (kind, name) -> lazy factory.
+
+Factories import their heavy libraries when called, never at import time. A missing
+optional package becomes a MissingDependency with the exact ``pip install`` to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import ConfigError
+
+Factory = Callable[..., Any]
+
+
+def _llama(path: Path, name: str, settings: Settings, n_ctx: int | None = None) -> Any:
+    from .llm.llama import LlamaChat
+
+    cfg = settings.llm
+    return LlamaChat(
+        path,
+        name=name,
+        n_ctx=n_ctx or cfg.n_ctx,
+        n_threads=cfg.n_threads,
+        temperature=cfg.temperature,
+        seed=cfg.seed,
+    )
+
+
+def _model_path(settings: Settings, default: Callable[[], Path]) -> tuple[Path, str | None]:
+    custom = settings.llm.model_path
+    if custom:
+        path = Path(custom).expanduser()
+        return path, path.stem
+    return default(), None
+
+
+def qwen_path(progress: Callable[[int, int], None] | None = None) -> Path:
+    """The bundled Qwen2.5-Coder-1.5B-Instruct GGUF, joined into the cache on first use."""
+    from .bundled import QWEN, assemble
+
+    return assemble(QWEN, progress=progress)
+
+
+def _qwen(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
+    path, custom = _model_path(settings, lambda: qwen_path(progress))
+    return _llama(path, custom or "qwen2.5-1.5b", settings, n_ctx)
+
+
+def _smollm2(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
+    from .bundled import smollm2_path
+
+    path, custom = _model_path(settings, smollm2_path)
+    return _llama(path, custom or "smollm2-135m", settings, n_ctx)
+
+
+def _harper(settings: Settings) -> Any:
+    from .feedback.harper import HarperChecker
+
+    return HarperChecker()
+
+
+def _rules(settings: Settings) -> Any:
+    from .feedback.rules import LearnerRules, load_nlp
+
+    return LearnerRules(load_nlp())
+
+
+REGISTRY: dict[tuple[str, str], Factory] = {
+    ("llm", "qwen"): _qwen,
+    ("llm", "smollm2"): _smollm2,
+    ("checker", "harper"): _harper,
+    ("checker", "rules"): _rules,
+}
+
+
+def names(kind: str) -> list[str]:
+    """The registered names of one kind, e.g. ``names("llm")``."""
+    return sorted(n for k, n in REGISTRY if k == kind)
+
+
+def create(kind: str, name: str, settings: Settings, **kwargs: Any) -> Any:
+    """Build the backend ``name`` of ``kind``; ConfigError names the valid choices."""
+    try:
+        factory = REGISTRY[(kind, name)]
+    except KeyError:
+        raise ConfigError(
+            f"unknown {kind} '{name}': use one of {', '.join(names(kind))}"
+        ) from None
+    return factory(settings, **kwargs)

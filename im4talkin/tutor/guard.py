@@ -1,0 +1,109 @@
+"""Checks on the partner's words: a small model drifts, so each sentence is checked before
+the learner sees it (role leaks, echoing the learner, corrections, repeats, runaway text)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+MAX_SENTENCES = 3
+MAX_SENTENCE_WORDS = 30
+
+_ROLE_LABEL = re.compile(r"^\s*(?:assistant|partner|tutor|teacher|ai|bot|[A-Z][a-z]+)\s*:\s*")
+_LEAK = re.compile(
+    r"(<\|[^>]*\|?>|</?s>|\[/?INST\]|###|^\s*(?:user|learner|student|human|system)\s*:)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CORRECTING = re.compile(
+    r"\b(you (?:should|could|can) say|the correct|correct(?:ly|ion)?|grammar|mistake|"
+    r"instead of|did you mean|should be|better to say|we say)\b",
+    re.IGNORECASE,
+)
+_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Prof|e\.g|i\.e|etc)\.$", re.IGNORECASE)
+_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of ``text`` without punctuation."""
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def split_sentences(buffer: str, final: bool = False) -> tuple[list[str], str]:
+    """Cut the complete sentences off the front of ``buffer``; return them and the rest."""
+    out: list[str] = []
+    start = 0
+    for match in _END.finditer(buffer):
+        end = match.end()
+        if end == len(buffer) and not final:
+            break
+        piece = buffer[start:end].strip()
+        if piece and _ABBREV.search(piece):
+            continue
+        if piece:
+            out.append(piece)
+        start = end
+    rest = buffer[start:]
+    if final and rest.strip():
+        out.append(rest.strip())
+        rest = ""
+    return out, rest
+
+
+def leak_cut(text: str) -> tuple[str, bool]:
+    """Text before any role leak or control token, and whether one was found."""
+    match = _LEAK.search(text)
+    return (text[: match.start()], True) if match else (text, False)
+
+
+def clean(sentence: str) -> str:
+    """Strip a speaker label ("Sam: ...") and surrounding quotes and spaces."""
+    sentence = _ROLE_LABEL.sub("", sentence, count=1)
+    return sentence.strip().strip('"').strip()
+
+
+def _ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def echoes(sentence: str, learner: str, n: int = 5) -> bool:
+    """Whether ``sentence`` repeats the learner's words back (n words in a row, or all)."""
+    said, mine = words(learner), words(sentence)
+    if not said or not mine:
+        return False
+    if mine == said:
+        return True
+    return len(said) >= n and bool(_ngrams(said, n) & _ngrams(mine, n))
+
+
+def similar(a: str, b: str, threshold: float = 0.8) -> bool:
+    """Whether two sentences share most of their words (Jaccard overlap)."""
+    wa, wb = set(words(a)), set(words(b))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / len(wa | wb) >= threshold
+
+
+def problem(sentence: str, learner: str, earlier: Iterable[str]) -> str | None:
+    """Why ``sentence`` must not be said, or None when it is fine."""
+    if not words(sentence):
+        return "empty"
+    if len(words(sentence)) > MAX_SENTENCE_WORDS:
+        return "runaway"
+    if _CORRECTING.search(sentence):
+        return "corrects the learner"
+    if echoes(sentence, learner):
+        return "echoes the learner"
+    if any(similar(sentence, old) for old in earlier):
+        return "repeats an earlier sentence"
+    return None
+
+
+def earlier_sentences(replies: Iterable[str]) -> Iterator[str]:
+    """Every sentence of the partner's earlier replies."""
+    for reply in replies:
+        yield from split_sentences(reply, final=True)[0]
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something."""
+    return sentence.rstrip("\"') ").endswith("?")

@@ -1,0 +1,90 @@
+import pytest
+
+from im4talkin.tutor import guard
+from im4talkin.tutor.partner import Partner, ReplyStats
+from im4talkin.tutor.topics import load_topic
+
+from .fakes import ScriptedModel
+
+
+def test_split_sentences_waits_for_the_end_of_a_sentence():
+    done, rest = guard.split_sentences("That sounds fun! Where did you")
+    assert done == ["That sounds fun!"] and rest.strip() == "Where did you"
+    done, rest = guard.split_sentences("I met Dr. Smith there. Nice?", final=True)
+    assert done == ["I met Dr. Smith there.", "Nice?"] and rest == ""
+
+
+@pytest.mark.parametrize(
+    "text, cut",
+    [
+        ("Great! <|im_end|>user: hi", "Great! "),
+        ("Nice trip.\nUser: tell me more", "Nice trip.\n"),
+        ("Sure. ### Instruction", "Sure. "),
+    ],
+)
+def test_role_leaks_are_cut(text, cut):
+    assert guard.leak_cut(text) == (cut, True)
+
+
+@pytest.mark.parametrize(
+    "sentence, why",
+    [
+        ("", "empty"),
+        ("You should say 'went' instead of 'go'.", "corrects the learner"),
+        ("Yesterday i go to the beach with my friends?", "echoes the learner"),
+        ("Where would you like to travel next?", "repeats an earlier sentence"),
+        ("word " * 40, "runaway"),
+    ],
+)
+def test_problems_are_named(sentence, why):
+    learner = "yesterday i go to the beach with my friends"
+    assert guard.problem(sentence, learner, ["Where would you like to travel next?"]) == why
+
+
+def test_a_natural_reaction_passes():
+    learner = "yesterday i go to the beach with my friends"
+    assert guard.problem("The beach sounds lovely!", learner, []) is None
+    assert guard.clean("Sam: The beach sounds lovely!") == "The beach sounds lovely!"
+
+
+def _partner(*replies):
+    return Partner(ScriptedModel(*replies), load_topic("travel"), "B1", seed=1)
+
+
+def test_reply_streams_sentences_and_stops_after_the_question():
+    p = _partner("Wow, that sounds great! Which beach was it? I love beaches too.")
+    p.open()
+    out = list(p.reply("i went to the beach"))
+    assert out == ["Wow, that sounds great!", "Which beach was it?"]
+    assert p.history[-1].content == "Wow, that sounds great! Which beach was it?"
+
+
+def test_a_bad_first_answer_is_retried_once():
+    p = _partner("You should say 'went', not 'go'.", "Nice! Who did you go with?")
+    p.open()
+    stats = ReplyStats()
+    assert list(p.reply("i go to the beach", stats)) == ["Nice!", "Who did you go with?"]
+    assert stats.retries == 1 and "corrects the learner" in stats.problems
+
+
+def test_two_bad_answers_fall_back_to_a_topic_question():
+    p = _partner("<|im_start|>user", "")
+    p.open()
+    stats = ReplyStats()
+    out = list(p.reply("i like trains", stats))
+    assert len(out) == 1 and out[0] in p.topic.questions and stats.fallback
+
+
+def test_a_reply_without_a_question_gets_one_from_the_topic():
+    p = _partner("That sounds lovely.")
+    p.open()
+    out = list(p.reply("i visited rome"))
+    assert out[0] == "That sounds lovely." and out[1] in p.topic.questions
+
+
+def test_fallback_never_repeats_an_asked_question():
+    topic = load_topic("travel")
+    p = Partner(ScriptedModel(*[""] * 40), topic, "B1", seed=3)
+    p.open()
+    asked = [list(p.reply(f"answer number {i}"))[-1] for i in range(len(topic.questions))]
+    assert len(set(asked)) == len(asked)

@@ -1,0 +1,56 @@
+import sqlite3
+
+import pytest
+
+from im4talkin.errors import StorageError
+from im4talkin.messages import Correction, Feedback, TurnResult
+from im4talkin.store.db import SessionInfo, Store
+from im4talkin.store.migrations import MIGRATIONS
+
+
+def _result(n):
+    fb = Feedback((Correction("go", "went", "why", "tense", "rules", 10, 12),), "Nice!")
+    return TurnResult(n, "travel", "text", "yesterday i go home", fb, "Where?")
+
+
+def test_turns_round_trip_and_survive_a_reopen(home):
+    store = Store()
+    sid = store.start_session("ana", SessionInfo("travel", "B1", "embedded", "qwen"), "Hi?")
+    store.save_turn(sid, _result(1))
+    store.close()  # no end_session: as after a crash
+    again = Store()
+    (turn,) = again.turns(sid)
+    assert turn["text"] == "yesterday i go home" and turn["corrections"][0]["corrected"] == "went"
+    assert again.sessions("ana")[0]["opener"] == "Hi?"
+    assert again.sessions("bob") == []
+
+
+def test_wal_and_migrations(home):
+    store = Store()
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    versions = [r[0] for r in store.conn.execute("SELECT version FROM schema_migrations")]
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
+    Store().close()  # migrating twice is a no-op
+
+
+def test_a_turn_number_is_saved_once(home):
+    store = Store()
+    sid = store.start_session("ana", SessionInfo("travel", "B1", "embedded", "qwen"), "Hi?")
+    store.save_turn(sid, _result(1))
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_turn(sid, _result(1))
+
+
+def test_an_unwritable_data_dir_says_what_to_do(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("IM4TALKIN_HOME", str(blocker / "sub"))
+    with pytest.raises(StorageError, match="IM4TALKIN_HOME"):
+        Store()
+
+
+def test_a_corrupt_database_says_what_to_do(home):
+    home.mkdir(parents=True)
+    (home / "im4talkin.db").write_bytes(b"not a database" * 100)
+    with pytest.raises(StorageError, match="move it aside"):
+        Store()
