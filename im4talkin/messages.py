@@ -66,6 +66,11 @@ class TurnTimings:
     """Milliseconds spent in each stage of a turn."""
 
     feedback: float = 0.0
+    """All feedback work: ``feedback_fast`` + ``feedback_llm``."""
+    feedback_fast: float = 0.0
+    """Harper and the rules, before the reply starts."""
+    feedback_llm: float = 0.0
+    """The LLM's corrections, after the reply."""
     llm_first_token: float = 0.0
     llm_first_sentence: float = 0.0
     llm_total: float = 0.0

@@ -87,7 +87,5 @@ def create(kind: str, name: str, settings: Settings, **kwargs: Any) -> Any:
     try:
         factory = REGISTRY[(kind, name)]
     except KeyError:
-        raise ConfigError(
-            f"unknown {kind} '{name}': use one of {', '.join(names(kind))}"
-        ) from None
+        raise ConfigError(f"unknown {kind} '{name}': use one of {', '.join(names(kind))}") from None
     return factory(settings, **kwargs)

@@ -18,8 +18,16 @@ def _fake_model(tmp_path, monkeypatch, n=11):
         (pkg / "data").mkdir(parents=True)
         (pkg / "__init__.py").write_text("")
         (pkg / "data" / f"part{i:02d}.bin").write_bytes(blob)
-        parts.append(Part(i, f"pkgpart{i}", f"data/part{i:02d}.bin", len(blob),
-                          hashlib.sha256(blob).hexdigest(), f"pkgpart{i}==1"))
+        parts.append(
+            Part(
+                i,
+                f"pkgpart{i}",
+                f"data/part{i:02d}.bin",
+                len(blob),
+                hashlib.sha256(blob).hexdigest(),
+                f"pkgpart{i}==1",
+            )
+        )
     monkeypatch.syspath_prepend(str(root))
     whole = b"".join(blobs)
     model = ChunkedModel("fake.gguf", len(whole), hashlib.sha256(whole).hexdigest(), tuple(parts))

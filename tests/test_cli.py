@@ -16,21 +16,40 @@ def _lines(out):
 
 
 def test_a_scripted_json_session(cli, cached_models):
-    code, out, err = cli("talk", "--topic", "travel", *SMOL, "--json",
-                         "--text", "yesterday i go to the beach with my friends",
-                         "--text", "we eat fish and swim in the sea")
+    code, out, err = cli(
+        "talk",
+        "--topic",
+        "travel",
+        *SMOL,
+        "--json",
+        "--text",
+        "yesterday i go to the beach with my friends",
+        "--text",
+        "we eat fish and swim in the sea",
+    )
     assert code == 0, err
     first, second = _lines(out)
     assert first["turn"] == 1 and second["turn"] == 2 and first["topic"] == "travel"
-    assert set(first) == {"turn", "topic", "input", "transcript", "corrections", "praise",
-                          "reply", "timings_ms"}
+    assert set(first) == {
+        "turn",
+        "topic",
+        "input",
+        "transcript",
+        "corrections",
+        "praise",
+        "reply",
+        "timings_ms",
+    }
     fix = first["corrections"][0]
     assert (fix["original"], fix["corrected"], fix["kind"]) == ("go", "went", "tense")
     assert first["praise"] and first["reply"].endswith("?")
     assert set(first["timings_ms"]) >= {"feedback", "llm_first_token", "llm_total", "turn_total"}
     store = Store()
     (session,) = store.sessions("default")
-    assert [t["text"] for t in store.turns(session["id"])] == [first["transcript"], second["transcript"]]
+    assert [t["text"] for t in store.turns(session["id"])] == [
+        first["transcript"],
+        second["transcript"],
+    ]
     assert session["ended_at"]
 
 
@@ -40,7 +59,9 @@ def test_the_sockets_are_blocked_in_tests():
 
 
 def test_a_whole_session_runs_with_no_network(cli, cached_models, smollm2):
-    code, out, _ = cli("talk", "--topic", "restaurant", *SMOL, "--text", "i would like a pizza please")
+    code, out, _ = cli(
+        "talk", "--topic", "restaurant", *SMOL, "--text", "i would like a pizza please"
+    )
     assert code == 0
     assert "Lucia:" in out and "session summary" in out
 
@@ -107,9 +128,20 @@ def test_topics_lists_them(cli):
 def test_stdout_holds_only_json_in_a_real_process(home):
     env = {**os.environ, "IM4TALKIN_HOME": str(home)}
     proc = subprocess.run(
-        [sys.executable, "-m", "im4talkin", "talk", *SMOL, "--json",
-         "--text", "i am looking forward to meet you"],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "im4talkin",
+            "talk",
+            *SMOL,
+            "--json",
+            "--text",
+            "i am looking forward to meet you",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     (turn,) = _lines(proc.stdout)
@@ -121,9 +153,16 @@ def test_the_default_partner_for_two_turns(cli, cached_models, qwen, monkeypatch
     from im4talkin import registry
 
     monkeypatch.setitem(registry.REGISTRY, ("llm", "qwen"), lambda *a, **k: qwen)
-    code, out, err = cli("talk", "--topic", "travel", "--json",
-                         "--text", "yesterday i go to the beach with my friends",
-                         "--text", "the water was very cold but we swim anyway")
+    code, out, err = cli(
+        "talk",
+        "--topic",
+        "travel",
+        "--json",
+        "--text",
+        "yesterday i go to the beach with my friends",
+        "--text",
+        "the water was very cold but we swim anyway",
+    )
     assert code == 0, err
     first, second = _lines(out)
     assert any(c["original"] == "go" and c["corrected"] == "went" for c in first["corrections"])

@@ -39,12 +39,14 @@ def _engine(nlp, *answers):
 def test_llm_identity_and_rewrites_are_dropped(nlp):
     engine = _engine(
         nlp,
-        {"corrections": [
-            {"original": "live", "corrected": "live"},
-            {"original": "moscow", "corrected": "Moscow"},
-            {"original": "parents", "corrected": "family"},
-            {"original": "not there", "corrected": "x"},
-        ]},
+        {
+            "corrections": [
+                {"original": "live", "corrected": "live"},
+                {"original": "moscow", "corrected": "Moscow"},
+                {"original": "parents", "corrected": "family"},
+                {"original": "not there", "corrected": "x"},
+            ]
+        },
     )
     assert engine.from_llm("my parents live in moscow") == []
 

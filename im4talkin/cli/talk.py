@@ -30,8 +30,12 @@ def _assembly_progress(console: Console):
     def update(done: int, total: int) -> None:
         if "p" not in bar:
             bar["p"] = Progress(
-                "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                TimeRemainingColumn(), console=console, transient=True,
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
             )
             bar["p"].start()
             bar["t"] = bar["p"].add_task("preparing the partner model (once)", total=total)
@@ -45,26 +49,50 @@ def _assembly_progress(console: Console):
 
 
 def talk(
-    topic: Annotated[str, typer.Option(help="What to talk about (see 'im4talkin topics').")] = "travel",
-    text: Annotated[list[str] | None, typer.Option("--text", help="Run this typed turn and exit (repeatable).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per turn on stdout, nothing else.")] = False,
-    llm: Annotated[str | None, typer.Option(help="Partner model: qwen (default) or smollm2.")] = None,
-    llm_model: Annotated[str | None, typer.Option("--llm-model", help="Any chat GGUF file to use as the partner.")] = None,
+    topic: Annotated[
+        str, typer.Option(help="What to talk about (see 'im4talkin topics').")
+    ] = "travel",
+    text: Annotated[
+        list[str] | None, typer.Option("--text", help="Run this typed turn and exit (repeatable).")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="One JSON object per turn on stdout, nothing else.")
+    ] = False,
+    llm: Annotated[
+        str | None, typer.Option(help="Partner model: qwen (default) or smollm2.")
+    ] = None,
+    llm_model: Annotated[
+        str | None, typer.Option("--llm-model", help="Any chat GGUF file to use as the partner.")
+    ] = None,
     level: Annotated[str | None, typer.Option(help="Your level: A2, B1 or B2.")] = None,
     learner: Annotated[str | None, typer.Option(help="Whose history this session joins.")] = None,
     profile: Annotated[str | None, typer.Option(help="Settings profile from configs/.")] = None,
-    llm_feedback: Annotated[bool | None, typer.Option("--llm-feedback/--no-llm-feedback", help="Let the partner model suggest corrections too.")] = None,
+    llm_feedback: Annotated[
+        bool | None,
+        typer.Option(
+            "--llm-feedback/--no-llm-feedback",
+            help="Let the partner model suggest corrections too.",
+        ),
+    ] = None,
 ) -> None:
     """Talk with your partner about a topic; every turn is saved."""
     settings = override(
-        load_settings(profile), level=level, learner=learner, llm__name=llm,
-        llm__model_path=llm_model, feedback__llm=llm_feedback,
+        load_settings(profile),
+        level=level,
+        learner=learner,
+        llm__name=llm,
+        llm__model_path=llm_model,
+        feedback__llm=llm_feedback,
     )
     chosen = load_topic(topic)
     store = Store()
     console = Console(stderr=json_out)
     with _assembly_progress(Console(stderr=True)) as progress:
-        with console.status("loading your partner...", spinner="dots") if not json_out else _nothing():
+        with (
+            console.status("loading your partner...", spinner="dots")
+            if not json_out
+            else _nothing()
+        ):
             convo = build_conversation(settings, chosen, progress=progress)
     opener = convo.open()
     info = SessionInfo(chosen.name, settings.level, settings.profile, convo.partner.model.name)

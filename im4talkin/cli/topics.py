@@ -13,5 +13,7 @@ def topics() -> None:
     table = Table("topic", "title", "partner", "reading sentences")
     for name in available():
         t = load_topic(name)
-        table.add_row(name, t.title, t.persona.split(",")[0].removeprefix("You are "), str(len(t.reading)))
+        table.add_row(
+            name, t.title, t.persona.split(",")[0].removeprefix("You are "), str(len(t.reading))
+        )
     Console().print(table)

@@ -57,7 +57,9 @@ def _annotator(nlp):
     return errant.load("en", nlp)
 
 
-def classify(nlp, sentence: str, original: str, corrected: str, start: int) -> tuple[str, str] | None:
+def classify(
+    nlp, sentence: str, original: str, corrected: str, start: int
+) -> tuple[str, str] | None:
     """(kind, explanation) of replacing ``original`` at ``start`` by ``corrected``.
 
     None when the edit is not a grammar fix a learner should see: spelling, case,

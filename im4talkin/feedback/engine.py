@@ -72,7 +72,9 @@ class FeedbackEngine:
         """The LLM's corrections, kept only where they are real grammar fixes."""
         if self.llm is None:
             return []
-        answer = self.llm.complete_json(feedback_messages(text), FEEDBACK_SCHEMA, self.llm_max_tokens)
+        answer = self.llm.complete_json(
+            feedback_messages(text), FEEDBACK_SCHEMA, self.llm_max_tokens
+        )
         out = []
         for item in answer.get("corrections", []) or []:
             fix = self._llm_correction(text, item)
@@ -88,14 +90,25 @@ class FeedbackEngine:
         if not original or _norm(original) == _norm(corrected):
             return None
         start = locate(text, original)
-        if start < 0 or len(original.split()) > 4 or len(corrected.split()) > len(original.split()) + 2:
+        if (
+            start < 0
+            or len(original.split()) > 4
+            or len(corrected.split()) > len(original.split()) + 2
+        ):
             return None
         label = classify(self.nlp, text, text[start : start + len(original)], corrected, start)
         if label is None:
             return None
         kind, why = label
-        return Correction(text[start : start + len(original)], corrected, why, kind, "llm",
-                          start, start + len(original))
+        return Correction(
+            text[start : start + len(original)],
+            corrected,
+            why,
+            kind,
+            "llm",
+            start,
+            start + len(original),
+        )
 
     def finish(self, text: str, corrections: Sequence[Correction]) -> Feedback:
         """Merge everything found and add praise."""

@@ -47,7 +47,7 @@ def load_nlp():
 # --------------------------------------------------------------------------- there is/are
 
 QUANTITY_NOUNS = words(
-    "lot lots number couple few plenty bunch dozen variety range kind sort type group pair"
+    "lot lots number couple few plenty bunch dozen variety range kind sort type group pair handful"
     " set series majority"
 )
 
@@ -61,25 +61,18 @@ def _there_noun(be):
 
 
 def there_be(doc) -> list[Correction]:
-    """ "there is/was" agrees with the noun that follows: there are three bags."""
+    """'there is/was' agrees with the noun that follows: there are three bags."""
     out = []
     for be in doc:
-        if (
-            be.lemma_ != "be"
-            or be.text.startswith("'")
-            or not any(c.dep_ == "expl" for c in be.children)
-        ):
+        if be.lemma_ != "be" or be.text.startswith("'") or not rv.has_dep(be, "expl"):
             continue
         noun = _there_noun(be)
-        if noun is None or any(c.dep_ in ("conj", "cc") for c in noun.children):
+        if noun is None or rv.has_dep(noun, "conj", "cc"):
             continue
         dets = {c.lower_ for c in noun.children if c.dep_ in ("det", "nummod")}
         plural = rv.plural_noun(noun)
-        single = (
-            noun.tag_ == "NN"
-            and dets & {"a", "an", "one", "another"}
-            and noun.lower_ not in QUANTITY_NOUNS
-        )
+        single = noun.tag_ == "NN" and dets & {"a", "an", "one", "another"}
+        single = single and noun.lower_ not in QUANTITY_NOUNS and not rv.of_phrase(noun)
         new = None
         if plural and be.lower_ in ("is", "was"):
             new = "are" if be.lower_ == "is" else "were"
@@ -98,20 +91,14 @@ HOME_VERBS = words("go come get return walk drive run fly hurry arrive head")
 
 
 def _explain_me(doc, verb):
-    """ "explain me the rules" -> "explain to me"; "say me" -> "tell me"."""
+    """'explain me the rules' -> "explain to me"; "say me" -> "tell me"."""
     nxt = doc[verb.i + 1] if verb.i + 1 < len(doc) else None
     if nxt is None or nxt.lower_ not in OBJ_PRONOUNS or nxt.dep_ not in ("dative", "dobj"):
         return None
     if verb.lemma_ == "say":
         new = f"{inflect('tell', verb.tag_)} {nxt.text}"
-        return fix(
-            doc,
-            verb.i,
-            nxt.i + 1,
-            new,
-            "You say something, but you tell someone: " + new + ".",
-            "word choice",
-        )
+        why = f"You say something, but you tell someone: {new}."
+        return fix(doc, verb.i, nxt.i + 1, new, why, "word choice")
     more = [c for c in verb.children if c.i > nxt.i and c.dep_ in ("dobj", "ccomp", "xcomp")]
     if verb.lemma_ in ("explain", "describe") and more:
         new = f"{verb.text} to {nxt.text}"
@@ -131,17 +118,16 @@ def _prep_after(verb, word):
 
 
 def _to_home(doc, verb):
-    """ "go to home" -> "go home" (but "go to my home" is fine)."""
+    """'go to home' -> "go home" (but "go to my home" is fine)."""
     prep, obj = _prep_after(verb, "to")
     if obj is None or verb.lemma_ not in HOME_VERBS or obj.lower_ != "home" or list(obj.children):
         return None
-    return fix(
-        doc, prep.i, obj.i + 1, obj.text, f"Say '{verb.lemma_} home' without 'to'.", "preposition"
-    )
+    why = f"Say '{verb.lemma_} home' without 'to'."
+    return fix(doc, prep.i, obj.i + 1, obj.text, why, "preposition")
 
 
 def _arrive_to(doc, verb):
-    """ "arrived to paris" -> "arrived in paris", "arrived to the station" -> "at"."""
+    """'arrived to paris' -> "arrived in paris", "arrived to the station" -> "at"."""
     prep, obj = _prep_after(verb, "to")
     if obj is None or verb.lemma_ != "arrive" or obj.pos_ not in ("NOUN", "PROPN"):
         return None
@@ -152,7 +138,7 @@ def _arrive_to(doc, verb):
 
 
 def _discuss_about(doc, verb):
-    """ "discuss about the plan" -> "discuss the plan"."""
+    """'discuss about the plan' -> "discuss the plan"."""
     prep, obj = _prep_after(verb, "about")
     if obj is None or verb.lemma_ not in ("discuss", "mention"):
         return None
@@ -161,38 +147,26 @@ def _discuss_about(doc, verb):
 
 
 def _told_that(doc, verb):
-    """ "she told that ..." (no person) -> "she said that ..."."""
+    """'she told that ...' (no person) -> "she said that ..."."""
     nxt = doc[verb.i + 1] if verb.i + 1 < len(doc) else None
     if verb.lemma_ != "tell" or verb.tag_ not in ("VBD", "VBZ", "VBP", "VB") or nxt is None:
         return None
-    if (
-        nxt.lower_ != "that"
-        or nxt.dep_ != "mark"
-        or any(c.dep_ == "auxpass" for c in verb.children)
-    ):
-        return None
+    if nxt.lower_ != "that" or nxt.dep_ != "mark" or rv.has_dep(verb, "auxpass"):
+        return None  # "that" as an object, or "i was told that"
     new = f"{inflect('say', verb.tag_)} {nxt.text}"
     why = f"Use 'tell' with a person (told me that) and 'say' without one: {new}."
     return fix(doc, verb.i, nxt.i + 1, new, why, "word choice")
 
 
 def _married_with(doc, verb):
-    """ "got married with anna" -> "married to"."""
+    """'got married with anna' -> "married to"."""
     prep, obj = _prep_after(verb, "with")
     if obj is None or verb.lower_ != "married" or obj.tag_ == "NNS":
         return None
-    if obj.lemma_ in ("child", "kid", "baby", "family") or any(
-        c.dep_ == "nummod" for c in obj.children
-    ):
-        return None
-    return fix(
-        doc,
-        verb.i,
-        prep.i + 1,
-        "married to",
-        "Say 'married to' someone, not 'with'.",
-        "preposition",
-    )
+    if obj.lemma_ in ("child", "kid", "baby", "family") or rv.has_dep(obj, "nummod"):
+        return None  # "married with two children" is fine
+    why = "Say 'married to' someone, not 'with'."
+    return fix(doc, verb.i, prep.i + 1, "married to", why, "preposition")
 
 
 def verb_patterns(doc) -> list[Correction]:
@@ -209,26 +183,17 @@ def verb_patterns(doc) -> list[Correction]:
 # --------------------------------------------------------------------------- feelings
 
 FEELINGS = {  # the -ing adjective and the prepositions its -ed partner takes
-    "interesting": ("in",),
-    "boring": ("with", "of"),
-    "exciting": ("about",),
-    "tiring": (),
-    "confusing": ("about",),
-    "surprising": ("by", "at"),
-    "annoying": ("by",),
-    "disappointing": ("with", "by", "about"),
-    "embarrassing": ("about", "by"),
-    "frightening": ("of", "by"),
-    "exhausting": ("by",),
-    "shocking": ("by",),
-    "amazing": ("by",),
+    "interesting": ("in",), "boring": ("with", "of"), "exciting": ("about",), "tiring": (),
+    "confusing": ("about",), "surprising": ("by", "at"), "annoying": ("by",),
+    "disappointing": ("with", "by", "about"), "embarrassing": ("about", "by"),
+    "frightening": ("of", "by"), "exhausting": ("by",), "shocking": ("by",), "amazing": ("by",),
     "terrifying": ("of", "by"),
-}
+}  # fmt: skip
 PEOPLE = {"i", "we", "you", "he", "she", "they"}
 
 
 def _ed_form(ing: str) -> str:
-    """ "interesting" -> "interested" (lemminflect)."""
+    """'interesting' -> "interested" (lemminflect)."""
     from lemminflect import getLemma
 
     return inflect(getLemma(ing, upos="VERB")[0], "VBN")
@@ -271,12 +236,12 @@ UNCOUNTABLE = words(
 )
 NEVER_PLURAL = words(
     "advices informations furnitures luggages baggages equipments homeworks knowledges"
-    " evidences softwares housework researchs"
+    " evidences softwares houseworks"
 )
 
 
 def much_many(doc) -> list[Correction]:
-    """ "much" goes with uncountable nouns, "many" with plurals."""
+    """'much' goes with uncountable nouns, "many" with plurals."""
     out = []
     for q in doc:
         noun = q.head
@@ -306,14 +271,14 @@ def uncountable_plural(doc) -> list[Correction]:
 
 
 def double_comparative(doc) -> list[Correction]:
-    """ "more shorter" -> "shorter", "most cheapest" -> "cheapest"."""
+    """'more shorter' -> "shorter", "most cheapest" -> "cheapest"."""
     out = []
     for tok in doc[:-1]:
         nxt = doc[tok.i + 1]
         want = {"more": ("JJR", "RBR"), "most": ("JJS", "RBS")}.get(tok.lower_)
         if want is None or nxt.tag_ not in want or tok.head != nxt:
             continue
-        if nxt.lower_ in ("more", "most", "less", "least", "fewer") or not nxt.lower_.endswith(
+        if nxt.lower_ in ("more", "most", "less", "least") or not nxt.lower_.endswith(
             ("er", "est")
         ):
             continue
@@ -343,14 +308,10 @@ def vowel_sound(word: str) -> bool | None:
     from lemminflect import getAllLemmas
 
     w = word.lower()
-    if (
-        not w.isalpha()
-        or len(w) < 2
-        or w.startswith(UNSURE_H)
-        or word.isupper()
-        or not getAllLemmas(w)
-    ):
+    if not w.isalpha() or len(w) < 2 or word.isupper() or w.startswith(UNSURE_H):
         return None
+    if not getAllLemmas(w):
+        return None  # not a dictionary word: a name or an abbreviation
     if len(w) <= 3 and w[0] in "fhlmnrsx" and w[1] not in "aeiouy":
         return None  # an abbreviation spoken letter by letter (an mba, an fbi agent)
     if w.startswith(VOWEL_UNI) or w.startswith(SILENT_H):
@@ -360,16 +321,15 @@ def vowel_sound(word: str) -> bool | None:
     return w[0] in "aeiou"
 
 
+WORD_POS = ("NOUN", "PROPN", "ADJ", "ADV", "NUM")
+
+
 def article_sound(doc) -> list[Correction]:
-    """ "a" before consonant sounds, "an" before vowel sounds."""
+    """'a' before consonant sounds, "an" before vowel sounds."""
     out = []
     for art in doc[:-1]:
         nxt = doc[art.i + 1]
-        if (
-            art.lower_ not in ("a", "an")
-            or art.dep_ != "det"
-            or nxt.pos_ not in ("NOUN", "PROPN", "ADJ", "ADV", "NUM")
-        ):
+        if art.lower_ not in ("a", "an") or art.dep_ != "det" or nxt.pos_ not in WORD_POS:
             continue
         vowel = vowel_sound(nxt.text)
         if vowel is None or vowel == (art.lower_ == "an"):
@@ -388,51 +348,27 @@ AMOUNTS = {"a", "an", "many", "several", "few", "some", "long", "couple"}
 
 
 def since_duration(doc) -> list[Correction]:
-    """ "since" + a length of time -> "for" (since 2010, but for ten years)."""
+    """'since' + a length of time -> "for" (since 2010, but for ten years)."""
     out = []
     for prep in doc:
         objs = [c for c in prep.children if c.dep_ == "pobj"]
         if prep.lower_ != "since" or prep.dep_ != "prep" or not objs or objs[0].lemma_ not in UNITS:
             continue
-        kids = list(objs[0].children)
-        words = {c.lower_ for c in kids}
-        if any(c.dep_ in ("poss",) or c.lower_ in ("the", "last", "that", "this") for c in kids):
+        said = {c.lower_ for c in objs[0].children}
+        if rv.has_dep(objs[0], "poss") or said & {"the", "last", "that", "this"}:
+            continue  # "since the day we met", "since last year"
+        counted = rv.has_dep(objs[0], "nummod") or said & AMOUNTS or objs[0].tag_ == "NNS"
+        if not counted or objs[0].lemma_ == "time" and "long" not in said:
             continue
-        counted = any(c.dep_ == "nummod" for c in kids) or words & AMOUNTS
-        if (
-            objs[0].lemma_ == "time"
-            and "long" not in words
-            or not (counted or objs[0].tag_ == "NNS")
-        ):
-            continue
-        why = (
-            "Use 'for' with a length of time (for ten years) and 'since' with a start (since 2010)."
-        )
+        why = "Use 'for' with a length of time (for ten years), 'since' with a start (since 2010)."
         out.append(fix(doc, prep.i, prep.i + 1, "for", why, "preposition"))
     return out
 
 
 # --------------------------------------------------------------------------- engine
 
-RULES = (
-    rv.past_time_present,
-    rv.perfect_with_past,
-    rv.if_will,
-    rv.do_inflected,
-    rv.modal_to,
-    rv.be_agree,
-    rv.forward_to,
-    rv.regularised_past,
-    rv.subject_verb,
-    there_be,
-    verb_patterns,
-    feeling_adjective,
-    much_many,
-    uncountable_plural,
-    double_comparative,
-    article_sound,
-    since_duration,
-)
+RULES = (*rv.VERB_RULES, there_be, verb_patterns, feeling_adjective, much_many)
+RULES += (uncountable_plural, double_comparative, article_sound, since_duration)
 
 
 class LearnerRules:
@@ -449,8 +385,7 @@ class LearnerRules:
         kept: list[Correction] = []
         for rule in RULES:
             for c in rule(doc):
-                if c.original != c.corrected and not any(
-                    c.start < k.end and k.start < c.end for k in kept
-                ):
+                clash = any(c.start < k.end and k.start < c.end for k in kept)
+                if c.original != c.corrected and not clash:
                     kept.append(c)
         return sorted(kept, key=lambda c: c.start)

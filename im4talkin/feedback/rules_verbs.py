@@ -43,6 +43,19 @@ NOT_PLURAL = words(
 )
 
 
+PRONOUNS = dict(i="1sg", you="2", we="pl", they="pl", he="3sg", she="3sg", it="3sg")
+
+
+def has_dep(tok, *deps: str) -> bool:
+    """True when ``tok`` has a child with one of the dependency labels ``deps``."""
+    return any(c.dep_ in deps for c in tok.children)
+
+
+def of_phrase(noun) -> bool:
+    """True for "a lot *of* ...", "one *of* ...": the number may come from the other noun."""
+    return any(c.dep_ == "prep" and c.lower_ == "of" for c in noun.children)
+
+
 @lru_cache(maxsize=4096)
 def inflect(lemma: str, tag: str) -> str:
     """The form of ``lemma`` for a Penn ``tag`` (lemminflect, imported lazily)."""
@@ -91,27 +104,18 @@ def subject(verb):
 
 def person(subj) -> str | None:
     """'1sg', '2', '3sg' or 'pl' for a subject token; None when unsure."""
-    if subj is None or any(c.dep_ in ("conj", "cc") for c in subj.children):
+    if subj is None or has_dep(subj, "conj", "cc"):
         return None
     word = subj.lower_
-    fixed = {
-        "i": "1sg",
-        "you": "2",
-        "we": "pl",
-        "they": "pl",
-        "he": "3sg",
-        "she": "3sg",
-        "it": "3sg",
-    }
-    if word in fixed:
-        return fixed[word]
+    if word in PRONOUNS:
+        return PRONOUNS[word]
     if subj.tag_ in ("WP", "WDT") and subj.head.dep_ == "relcl":
         return person(subj.head.head) if subj.head.head.pos_ == "NOUN" else None
-    if word in COLLECTIVE or any(c.dep_ == "prep" and c.lower_ == "of" for c in subj.children):
+    if word in COLLECTIVE or of_phrase(subj):
         return None
     if subj.tag_ in ("NN", "NNP") and subj.pos_ in ("NOUN", "PROPN"):
         return "3sg"
-    if plural_noun(subj) and not any(c.dep_ == "nummod" for c in subj.children):
+    if plural_noun(subj) and not has_dep(subj, "nummod"):
         return "pl"
     return None
 
@@ -162,25 +166,11 @@ def _time_start(tok):
     word = tok.lower_
     if word in ("yesterday", "ago"):
         return tok
-    if (
-        word == "last"
-        and tok.dep_ == "amod"
-        and tok.head.lower_ in TIME_NOUNS
-        and tok.i < tok.head.i
-    ):
-        noun = tok.head
-        if not any(c.dep_ in ("det", "poss") for c in noun.children):
-            return noun
-    if (
-        tok.like_num
-        and word.isdigit()
-        and len(word) == 4
-        and tok.dep_ == "pobj"
-        and tok.head.lower_ == "in"
-        and 1900 <= int(word) < datetime.date.today().year
-    ):
-        return tok.head
-    return None
+    noun = tok.head
+    if word == "last" and tok.dep_ == "amod" and noun.lower_ in TIME_NOUNS and tok.i < noun.i:
+        return None if has_dep(noun, "det", "poss") else noun  # not "the last week"
+    year = word.isdigit() and len(word) == 4 and 1900 <= int(word) < datetime.date.today().year
+    return noun if year and tok.dep_ == "pobj" and noun.lower_ == "in" else None
 
 
 def _attach(node):
@@ -193,9 +183,7 @@ def _attach(node):
             node = head
         elif node.dep_ in ("npadvmod", "advmod", "prep", "tmod") and head.pos_ in VERBISH:
             return head
-        elif node.dep_ in ("npadvmod", "prep") and (
-            head.lower_ in TIME_NOUNS or head.lower_ == "ago"
-        ):
+        elif node.dep_ in ("npadvmod", "prep") and head.lower_ in TIME_NOUNS | {"ago"}:
             node = head
         else:
             return None
@@ -208,11 +196,7 @@ def past_anchors(doc):
     for tok in doc:
         start = _time_start(tok)
         verb = _attach(start) if start is not None else None
-        if (
-            verb is None
-            or subject(verb) is None
-            and not any(c.dep_ == "expl" for c in verb.children)
-        ):
+        if verb is None or subject(verb) is None and not has_dep(verb, "expl"):
             continue
         lo, hi = sorted((tok.i, verb.i))
         if any(t.pos_ in VERBISH and t.dep_ not in ("aux", "auxpass") for t in doc[lo + 1 : hi]):
@@ -303,7 +287,7 @@ def perfect_with_past(doc) -> list[Correction]:
 
 # --------------------------------------------------------------------------- agreement
 
-ZERO_PLURAL = {"sheep", "fish", "deer", "aircraft", "offspring", "salmon", "trout", "bison"}
+ZERO_PLURAL = words("sheep fish deer aircraft offspring salmon trout bison god")  # god bless
 
 
 def _finite(verb):
@@ -348,12 +332,7 @@ def subject_verb(doc) -> list[Correction]:
         subj = subject(verb)
         who = person(subj)
         fin = _finite(verb)
-        if (
-            who is None
-            or subj.lower_ in ZERO_PLURAL
-            or fin.text.startswith("'")
-            or subj.lower_ == "god"
-        ):
+        if who is None or subj.lower_ in ZERO_PLURAL or fin.text.startswith("'"):
             continue
         new = _expected(fin, verb, who, past_context)
         if new:
@@ -410,6 +389,9 @@ def _result_clause(verb) -> bool:
     return verb.tag_ == "VB" and verb.dep_ == "ROOT" and subject(verb) is None
 
 
+POLITE_WILL = ("excuse", "bear")  # "if you will excuse me"
+
+
 def if_will(doc) -> list[Correction]:
     """In an 'if'/'unless' condition, use the present simple instead of 'will'."""
     out = []
@@ -419,11 +401,7 @@ def if_will(doc) -> list[Correction]:
         if not marks or verb.dep_ != "advcl" or len(aux) != 1 or aux[0].tag_ != "MD":
             continue
         will, who = aux[0], person(subject(verb))
-        if (
-            will.lower_ not in ("will", "'ll", "wo")
-            or who is None
-            or verb.lemma_ in ("excuse", "bear")
-        ):
+        if will.lower_ not in ("will", "'ll", "wo") or who is None or verb.lemma_ in POLITE_WILL:
             continue
         if not _result_clause(verb.head):
             continue
@@ -471,15 +449,11 @@ def be_agree(doc) -> list[Correction]:
 
 
 def forward_to(doc) -> list[Correction]:
-    """ "look forward to" is followed by a noun or an -ing verb: "to meeting"."""
+    """'look forward to' is followed by a noun or an -ing verb: "to meeting"."""
     out = []
     for tok in doc[1:-2]:
-        verb = doc[tok.i + 2]
-        if (
-            tok.lower_ != "forward"
-            or doc[tok.i - 1].lemma_ != "look"
-            or doc[tok.i + 1].lower_ != "to"
-        ):
+        verb, look, to = doc[tok.i + 2], doc[tok.i - 1], doc[tok.i + 1]
+        if tok.lower_ != "forward" or look.lemma_ != "look" or to.lower_ != "to":
             continue
         if verb.tag_ == "VB" and verb.pos_ in VERBISH:
             new = inflect(verb.lemma_, "VBG")
@@ -506,11 +480,8 @@ def regularised_past(doc) -> list[Correction]:
     """Irregular verbs made regular: "teached" -> "taught", "buyed" -> "bought"."""
     out = []
     for tok in doc:
-        lemma = (
-            _irregular_lemma(tok)
-            if tok.tag_ in ("VBD", "VBN") and tok.lower_.endswith("ed")
-            else None
-        )
+        past = tok.tag_ in ("VBD", "VBN") and tok.lower_.endswith("ed")
+        lemma = _irregular_lemma(tok) if past else None
         if lemma is None:
             continue
         new = inflect(lemma, tok.tag_)
@@ -518,3 +489,9 @@ def regularised_past(doc) -> list[Correction]:
             why = f"'{lemma}' is irregular: say '{new}'."
             out.append(fix(doc, tok.i, tok.i + 1, new, why, "verb form"))
     return out
+
+
+VERB_RULES = (
+    past_time_present, perfect_with_past, if_will, do_inflected, modal_to, be_agree, forward_to,
+    regularised_past, subject_verb,
+)  # fmt: skip

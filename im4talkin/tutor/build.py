@@ -38,7 +38,9 @@ def build_conversation(settings: Settings, topic: Topic, progress: Any = None) -
             critic = registry.create("llm", settings.llm.name, settings, n_ctx=FEEDBACK_CTX)
         checkers, nlp, harper = checks.result()
     partner = Partner(model, topic, settings.level, settings.llm.max_tokens, settings.llm.seed)
-    engine = FeedbackEngine(checkers, nlp, critic, topic.vocabulary, settings.feedback.llm_max_tokens)
+    engine = FeedbackEngine(
+        checkers, nlp, critic, topic.vocabulary, settings.feedback.llm_max_tokens
+    )
     return Conversation(
         partner,
         engine,

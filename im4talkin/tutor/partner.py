@@ -110,7 +110,9 @@ class Partner:
                 if leaked:
                     return
             for sentence in guard.split_sentences(buffer, final=True)[0]:
-                if count < guard.MAX_SENTENCES and self._ok(sentence, learner, earlier, stats, count):
+                if count < guard.MAX_SENTENCES and self._ok(
+                    sentence, learner, earlier, stats, count
+                ):
                     count += 1
                     yield guard.clean(sentence)
         finally:

@@ -57,7 +57,9 @@ class Conversation:
         """The partner's opening line."""
         return self.partner.open()
 
-    def turn(self, text: str, on_sentence: SentenceSink | None = None, source: str = "text") -> TurnResult:
+    def turn(
+        self, text: str, on_sentence: SentenceSink | None = None, source: str = "text"
+    ) -> TurnResult:
         """Run one turn; ``on_sentence`` receives each reply sentence as soon as it exists."""
         start = time.perf_counter()
         text = check_input(text, self.is_english)
@@ -76,6 +78,8 @@ class Conversation:
         self.turn_count += 1
         timings = TurnTimings(
             feedback=1000 * (fast_s + now - late_start),
+            feedback_fast=1000 * fast_s,
+            feedback_llm=1000 * (now - late_start),
             llm_first_token=1000 * (fast_s + stats.first_token_s),
             llm_first_sentence=1000 * (fast_s + stats.first_sentence_s),
             llm_total=1000 * stats.total_s,
