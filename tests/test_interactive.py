@@ -1,0 +1,80 @@
+"""The interactive loop in a real process: typed turns on stdin, /quit, Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from im4talkin.config import override
+from im4talkin.store.db import Store
+from im4talkin.tutor.build import build_conversation
+from im4talkin.tutor.topics import load_topic
+
+
+def _start(home, *args):
+    env = {**os.environ, "IM4TALKIN_HOME": str(home), "COLUMNS": "120"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "im4talkin", "talk", "--llm", "smollm2", "--no-llm-feedback", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _turns(home):
+    store = Store()
+    return [t for s in store.sessions("default") for t in store.turns(s["id"])]
+
+
+def test_typed_turns_then_quit(home):
+    proc = _start(home, "--topic", "shopping")
+    out, err = proc.communicate("\ni am looking for a warm jacket\n/quit\n", timeout=300)
+    assert proc.returncode == 0, err
+    assert "Type a sentence" in out  # the empty line got a hint, not an error
+    assert "Priya:" in out and "feedback" in out and "session summary" in out
+    assert [t["text"] for t in _turns(home)] == ["i am looking for a warm jacket"]
+
+
+def test_ctrl_c_ends_cleanly_and_keeps_the_session(home):
+    proc = _start(home)
+    proc.stdin.write("she speak english very well\n")
+    proc.stdin.flush()
+    deadline = time.time() + 300
+    while time.time() < deadline and not _saved(home):
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "session summary" in out
+    (turn,) = _turns(home)
+    assert turn["corrections"][0]["corrected"] == "speaks"
+
+
+def _saved(home):
+    try:
+        return bool(_turns(home))
+    except Exception:
+        return False
+
+
+def test_a_long_session_stays_inside_a_small_context(settings, home):
+    small = override(
+        load_settings_copy(settings), llm__name="smollm2", llm__n_ctx=512, feedback__llm=False
+    )
+    convo = build_conversation(small, load_topic("hobbies"))
+    convo.open()
+    for i in range(14):
+        result = convo.turn(f"on day {i} i played football with my brother and we won the game")
+        assert result.reply.endswith("?")
+    context = convo.partner._context()
+    used = sum(convo.partner.model.count_tokens(t.content) + 8 for t in context)
+    assert used <= 512 and context[0].role == "system" and len(context) < 29
+
+
+def load_settings_copy(settings):
+    import copy
+
+    return copy.deepcopy(settings)
