@@ -36,26 +36,39 @@ def _engine(nlp, *answers):
     return FeedbackEngine([], nlp, ScriptedModel(json_answers=answers))
 
 
-def test_llm_identity_and_rewrites_are_dropped(nlp):
+def test_llm_case_punctuation_and_content_rewrites_are_dropped(nlp):
     engine = _engine(
         nlp,
-        {
-            "corrections": [
-                {"original": "live", "corrected": "live"},
-                {"original": "moscow", "corrected": "Moscow"},
-                {"original": "parents", "corrected": "family"},
-                {"original": "not there", "corrected": "x"},
-            ]
-        },
+        {"corrected": "My parents live in Moscow."},
+        {"corrected": "my family lives in moscow"},
+        {"corrected": "it is the most expensive ticket"},
     )
     assert engine.from_llm("my parents live in moscow") == []
+    assert engine.from_llm("my parents live in moscow") == []
+    assert engine.from_llm("it is the most cheapest ticket") == []
 
 
 def test_llm_grammar_fixes_are_kept_with_kind_and_why(nlp):
-    engine = _engine(nlp, {"corrections": [{"original": "much", "corrected": "many"}]})
-    (c,) = engine.from_llm("there was too much cars on the road")
-    assert (c.original, c.corrected, c.source, c.start) == ("much", "many", "llm", 14)
-    assert c.kind == "word choice" and "many" in c.explanation
+    engine = _engine(
+        nlp,
+        {"corrected": "there were too many cars on the road"},
+        {"corrected": "please explain to me the rules"},
+    )
+    found = engine.from_llm("there was too much cars on the road")
+    assert [(c.original, c.corrected, c.kind) for c in found] == [
+        ("was", "were", "agreement"),
+        ("much", "many", "word choice"),
+    ]
+    assert all(c.source == "llm" and "were" in found[0].explanation for c in found)
+    (c,) = engine.from_llm("please explain me the rules")
+    assert (c.original, c.corrected, c.kind, c.start) == ("explain", "explain to", "preposition", 7)
+
+
+def test_the_real_llm_corrects_a_sentence(qwen, nlp):
+    engine = FeedbackEngine([], nlp, qwen)
+    found = engine.from_llm("she speak english very well")
+    assert [(c.original, c.corrected) for c in found] == [("speak", "speaks")]
+    assert engine.from_llm("she speaks english very well") == []
 
 
 def test_praise_is_specific(nlp):

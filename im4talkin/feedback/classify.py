@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..messages import Correction
+
 _KINDS = {
     "VERB:TENSE": "tense",
     "VERB:SVA": "agreement",
@@ -50,6 +52,13 @@ _MISSING = "Add '{cor}' here."
 _UNNEEDED = "Leave out '{orig}' here."
 
 
+_HARMLESS = {"ORTH", "PUNCT", "SPELL", "CONTR"}
+"""Edits that are ignored one by one: a transcript has no case or punctuation to fix."""
+
+MAX_EDITS = 4
+"""A rewrite with more edits than this is a paraphrase, not a correction: none is kept."""
+
+
 @lru_cache(maxsize=1)
 def _annotator(nlp):
     import errant
@@ -57,37 +66,53 @@ def _annotator(nlp):
     return errant.load("en", nlp)
 
 
-def classify(
-    nlp, sentence: str, original: str, corrected: str, start: int
-) -> tuple[str, str] | None:
-    """(kind, explanation) of replacing ``original`` at ``start`` by ``corrected``.
+def _label(edit) -> tuple[str, str] | None:
+    op, _, etype = edit.type.partition(":")
+    if etype in _LEXICAL:
+        words = {edit.o_str.lower(), edit.c_str.lower()}
+        return ("word choice", op) if words <= CONFUSABLES else None
+    return (_KINDS[etype], op) if etype in _KINDS else None
 
-    None when the edit is not a grammar fix a learner should see: spelling, case,
-    punctuation, or a swap of correct content words.
-    """
-    fixed = sentence[:start] + corrected + sentence[start + len(original) :]
-    ann = _annotator(nlp)
-    edits = ann.annotate(ann.parse(sentence), ann.parse(fixed))
-    if not edits:
-        return None
-    kinds = []
-    for edit in edits:
-        op, _, etype = edit.type.partition(":")
-        if etype in _LEXICAL:
-            words = {edit.o_str.lower(), edit.c_str.lower()}
-            if not words <= CONFUSABLES:
-                return None
-            kinds.append(("word choice", op))
-        elif etype in _KINDS:
-            kinds.append((_KINDS[etype], op))
-        else:
-            return None
-    kind, op = kinds[0]
-    if kind == "word choice" and len(kinds) > 1:
-        kind, op = kinds[1]
+
+def _explain(kind: str, op: str, original: str, corrected: str) -> str:
     template = _WHY[kind]
     if op == "M" and kind in ("article", "preposition", "grammar"):
         template = _MISSING
     elif op == "U" and kind in ("article", "preposition", "grammar"):
         template = _UNNEEDED
-    return kind, template.format(cor=corrected, orig=original)
+    return template.format(cor=corrected, orig=original)
+
+
+def corrections_from_rewrite(
+    nlp, sentence: str, rewrite: str, source: str = "llm"
+) -> list[Correction]:
+    """The grammar edits that turn ``sentence`` into ``rewrite``, as corrections.
+
+    Spelling, case and punctuation edits are skipped. A rewrite that swaps a correct
+    content word changes the meaning, so none of its edits is trusted. An insertion is
+    attached to the word before it ("explain" -> "explain to").
+    """
+    ann = _annotator(nlp)
+    orig = ann.parse(sentence)
+    edits = [e for e in ann.annotate(orig, ann.parse(rewrite)) if e.type[2:] not in _HARMLESS]
+    labels = [_label(e) for e in edits]
+    if len(edits) > MAX_EDITS or None in labels:
+        return []
+    out = []
+    for edit, (kind, op) in zip(edits, labels, strict=True):
+        lo, hi, corrected = edit.o_start, edit.o_end, edit.c_str
+        if lo == hi:  # an insertion: show it with the word before (or after) it
+            if lo > 0:
+                lo, corrected = lo - 1, f"{orig[lo - 1].text} {corrected}"
+            elif hi < len(orig):
+                hi, corrected = hi + 1, f"{corrected} {orig[0].text}"
+            else:
+                continue
+        span = orig[lo:hi]
+        start, end = span.start_char, span.end_char
+        original = sentence[start:end]
+        if op == "U" and not corrected:
+            corrected = ""
+        why = _explain(kind, op, original, corrected)
+        out.append(Correction(original, corrected, why, kind, source, start, end))
+    return out

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from ..llm.base import ChatModel
 from ..messages import Correction, Feedback
 from ..tutor.prompts import FEEDBACK_SCHEMA, feedback_messages
-from .classify import classify
+from .classify import corrections_from_rewrite
 from .praise import praise_for
 
 log = logging.getLogger(__name__)
@@ -38,12 +38,6 @@ def _norm(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def locate(text: str, phrase: str) -> int:
-    """Where ``phrase`` stands in ``text`` as whole words (case-insensitive), or -1."""
-    match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE)
-    return match.start() if match else -1
-
-
 class FeedbackEngine:
     """Runs the checkers; the LLM pass is separate so it can run after the reply."""
 
@@ -69,46 +63,16 @@ class FeedbackEngine:
         return merge(found)
 
     def from_llm(self, text: str) -> list[Correction]:
-        """The LLM's corrections, kept only where they are real grammar fixes."""
+        """The LLM rewrites the sentence; its grammar edits (by ERRANT) become corrections."""
         if self.llm is None:
             return []
         answer = self.llm.complete_json(
             feedback_messages(text), FEEDBACK_SCHEMA, self.llm_max_tokens
         )
-        out = []
-        for item in answer.get("corrections", []) or []:
-            fix = self._llm_correction(text, item)
-            if fix is not None:
-                out.append(fix)
-        return out
-
-    def _llm_correction(self, text: str, item: Any) -> Correction | None:
-        if not isinstance(item, dict):
-            return None
-        original = str(item.get("original", "")).strip()
-        corrected = str(item.get("corrected", "")).strip()
-        if not original or _norm(original) == _norm(corrected):
-            return None
-        start = locate(text, original)
-        if (
-            start < 0
-            or len(original.split()) > 4
-            or len(corrected.split()) > len(original.split()) + 2
-        ):
-            return None
-        label = classify(self.nlp, text, text[start : start + len(original)], corrected, start)
-        if label is None:
-            return None
-        kind, why = label
-        return Correction(
-            text[start : start + len(original)],
-            corrected,
-            why,
-            kind,
-            "llm",
-            start,
-            start + len(original),
-        )
+        rewrite = str(answer.get("corrected", "")).strip()
+        if not rewrite or _norm(rewrite) == _norm(text):
+            return []
+        return corrections_from_rewrite(self.nlp, text, rewrite)
 
     def finish(self, text: str, corrections: Sequence[Correction]) -> Feedback:
         """Merge everything found and add praise."""

@@ -54,36 +54,26 @@ def fit_history(
 
 
 FEEDBACK_SYSTEM = (
-    "You are an English teacher. Find the grammar mistakes in the learner's sentence. "
-    "For each mistake give the wrong words exactly as written and the corrected words. "
-    "Ignore capital letters and punctuation. If the sentence is correct, return an empty list."
+    "You are an English teacher. Rewrite the learner's sentence with its grammar mistakes "
+    "fixed. Change as few words as possible and keep everything else, even capital letters "
+    "and punctuation. If the sentence is already correct, return it unchanged."
 )
 
 FEEDBACK_SCHEMA: dict = {
     "type": "object",
-    "properties": {
-        "corrections": {
-            "type": "array",
-            "maxItems": 3,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "original": {"type": "string", "maxLength": 40},
-                    "corrected": {"type": "string", "maxLength": 40},
-                },
-                "required": ["original", "corrected"],
-            },
-        }
-    },
-    "required": ["corrections"],
+    "properties": {"corrected": {"type": "string", "maxLength": 400}},
+    "required": ["corrected"],
 }
 """The JSON the LLM must produce; llama.cpp turns it into a grammar."""
 
 FEEDBACK_EXAMPLES = (
-    ("she have two brothers", '{"corrections": [{"original": "have", "corrected": "has"}]}'),
-    ("we went to the market and bought some fruit", '{"corrections": []}'),
+    ("she have two brothers", '{"corrected": "she has two brothers"}'),
+    (
+        "we went to the market and bought some fruit",
+        '{"corrected": "we went to the market and bought some fruit"}',
+    ),
 )
-"""A few shots that show the format, an agreement fix and a correct sentence."""
+"""Two shots: a fix and a correct sentence returned unchanged."""
 
 
 def feedback_messages(sentence: str) -> list[ChatTurn]:
