@@ -1,7 +1,7 @@
 """Partner quality: a scripted 10-turn conversation on every topic with the real model.
 
-Each reply is checked: on topic (shares a content word with the topic file or the
-learner's turn), 1-3 sentences, ends with a question, repeats no earlier reply or question,
+Each reply is checked: on topic (shares a content lemma with the topic file, its reading
+sentences included, or with the learner's turn), 1-3 sentences, ends with a question, repeats no earlier reply or question,
 echoes nothing, corrects nothing. Prints counts and the transcripts (markdown).
 
     python bench/partner_script.py [--llm qwen] [--turns 10]
@@ -17,6 +17,7 @@ import _common  # noqa: F401  (puts the repo on sys.path)
 
 from im4talkin import registry
 from im4talkin.config import load_settings
+from im4talkin.feedback.rules import load_nlp
 from im4talkin.tutor import guard
 from im4talkin.tutor.partner import Partner, ReplyStats
 from im4talkin.tutor.topics import Topic, available, load_topic
@@ -105,16 +106,25 @@ STOP = set(
 
 
 def content(text: str) -> set[str]:
-    return {w.rstrip("s") for w in guard.words(text) if len(w) > 3 and w not in STOP}
+    """Lemmas of the content words (nouns, verbs, adjectives) of ``text``."""
+    doc = load_nlp()(text.lower())
+    return {
+        t.lemma_
+        for t in doc
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and len(t.text) > 3 and t.lemma_ not in STOP
+    }
+
+
+def topic_lexicon(topic: Topic) -> set[str]:
+    """Every content lemma of the topic file: scenario, vocabulary, questions, reading."""
+    parts = [topic.title, topic.scenario, *topic.goals, *topic.vocabulary, *topic.questions]
+    return content(" ".join([*parts, *topic.openers, *topic.reading]))
 
 
 def checks(reply: str, learner: str, earlier: list[str], topic: Topic) -> dict[str, bool]:
     sentences = guard.split_sentences(reply, final=True)[0]
-    topic_words = content(
-        " ".join([topic.title, topic.scenario, *topic.vocabulary, *topic.questions])
-    )
     return {
-        "on topic": bool(content(reply) & (topic_words | content(learner))),
+        "on topic": bool(content(reply) & (topic_lexicon(topic) | content(learner))),
         "1-3 sentences": 1 <= len(sentences) <= 3,
         "ends with a question": reply.rstrip().endswith("?"),
         "no repeat": not any(guard.similar(s, e) for s in sentences for e in earlier),
