@@ -63,6 +63,10 @@ def feedback_panel(result: TurnResult) -> Panel:
     return Panel(Group(*parts), title=title, border_style="yellow" if n else "green")
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
 def summary(console: Console, results: Sequence[TurnResult]) -> None:
     """A short summary at the end of a session."""
     if not results:
@@ -72,7 +76,7 @@ def summary(console: Console, results: Sequence[TurnResult]) -> None:
     clean = sum(1 for r in results if not r.feedback.corrections)
     words = sum(len(r.transcript.split()) for r in results)
     lines = [
-        f"{len(results)} turns, {words} words, {clean} without mistakes.",
+        f"{_plural(len(results), 'turn')}, {_plural(words, 'word')}, {clean} without mistakes.",
         "Mistakes by kind: " + (", ".join(f"{k} {n}" for k, n in kinds.most_common()) or "none"),
     ]
     console.print(Panel("\n".join(lines), title="session summary", border_style="cyan"))
