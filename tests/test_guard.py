@@ -34,6 +34,8 @@ def test_role_leaks_are_cut(text, cut):
         ("Yesterday i go to the beach with my friends?", "echoes the learner"),
         ("Where would you like to travel next?", "repeats an earlier sentence"),
         ("word " * 40, "runaway"),
+        ("What would you like to do next?", "generic question"),
+        ("Sure, why not?", "generic question"),
     ],
 )
 def test_problems_are_named(sentence, why):
@@ -44,6 +46,7 @@ def test_problems_are_named(sentence, why):
 def test_a_natural_reaction_passes():
     learner = "yesterday i go to the beach with my friends"
     assert guard.problem("The beach sounds lovely!", learner, []) is None
+    assert guard.problem("Which beach did you like most?", learner, []) is None
     assert guard.clean("Sam: The beach sounds lovely!") == "The beach sounds lovely!"
 
 

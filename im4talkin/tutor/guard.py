@@ -83,6 +83,18 @@ def similar(a: str, b: str, threshold: float = 0.8) -> bool:
     return len(wa & wb) / len(wa | wb) >= threshold
 
 
+_GENERIC = frozenset(
+    "what would like next sure else other plans anything something think about tell more "
+    "really okay great good nice".split()
+)
+"""Words of a question that says nothing about the topic ("What would you like to do next?")."""
+
+
+def generic_question(sentence: str) -> bool:
+    """A question with no word of its own: it would fit any conversation."""
+    return is_question(sentence) and all(w in _GENERIC for w in words(sentence) if len(w) > 3)
+
+
 def problem(sentence: str, learner: str, earlier: Iterable[str]) -> str | None:
     """Why ``sentence`` must not be said, or None when it is fine."""
     if not words(sentence):
@@ -95,6 +107,8 @@ def problem(sentence: str, learner: str, earlier: Iterable[str]) -> str | None:
         return "echoes the learner"
     if any(similar(sentence, old) for old in earlier):
         return "repeats an earlier sentence"
+    if generic_question(sentence):
+        return "generic question"
     return None
 
 
