@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
+from functools import cache
 
 import _common  # noqa: F401  (puts the repo on sys.path)
 
@@ -115,6 +116,7 @@ def content(text: str) -> set[str]:
     }
 
 
+@cache
 def topic_lexicon(topic: Topic) -> set[str]:
     """Every content lemma of the topic file: scenario, vocabulary, questions, reading."""
     parts = [topic.title, topic.scenario, *topic.goals, *topic.vocabulary, *topic.questions]

@@ -65,8 +65,6 @@ class ChatTurn:
 class TurnTimings:
     """Milliseconds spent in each stage of a turn."""
 
-    feedback: float = 0.0
-    """All feedback work: ``feedback_fast`` + ``feedback_llm``."""
     feedback_fast: float = 0.0
     """Harper and the rules, before the reply starts."""
     feedback_llm: float = 0.0
@@ -77,8 +75,9 @@ class TurnTimings:
     turn_total: float = 0.0
 
     def public(self) -> dict[str, int]:
-        """Rounded to whole milliseconds, as stored and printed."""
-        return {k: int(round(v)) for k, v in asdict(self).items()}
+        """Rounded to whole milliseconds, as stored and printed; ``feedback`` is all feedback work."""
+        values = {"feedback": self.feedback_fast + self.feedback_llm, **asdict(self)}
+        return {k: int(round(v)) for k, v in values.items()}
 
 
 @dataclass

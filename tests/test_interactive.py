@@ -1,5 +1,6 @@
 """The interactive loop in a real process: typed turns on stdin, /quit, Ctrl-C."""
 
+import copy
 import os
 import signal
 import subprocess
@@ -62,7 +63,7 @@ def _saved(home):
 
 def test_a_long_session_stays_inside_a_small_context(settings, home):
     small = override(
-        load_settings_copy(settings), llm__name="smollm2", llm__n_ctx=512, feedback__llm=False
+        copy.deepcopy(settings), llm__name="smollm2", llm__n_ctx=512, feedback__llm=False
     )
     convo = build_conversation(small, load_topic("hobbies"))
     convo.open()
@@ -72,9 +73,3 @@ def test_a_long_session_stays_inside_a_small_context(settings, home):
     context = convo.partner._context()
     used = sum(convo.partner.model.count_tokens(t.content) + 8 for t in context)
     assert used <= 512 and context[0].role == "system" and len(context) < 29
-
-
-def load_settings_copy(settings):
-    import copy
-
-    return copy.deepcopy(settings)

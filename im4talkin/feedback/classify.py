@@ -111,8 +111,6 @@ def corrections_from_rewrite(
         span = orig[lo:hi]
         start, end = span.start_char, span.end_char
         original = sentence[start:end]
-        if op == "U" and not corrected:
-            corrected = ""
         why = _explain(kind, op, original, corrected)
         out.append(Correction(original, corrected, why, kind, source, start, end))
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -12,8 +11,6 @@ from ..messages import Correction, Feedback
 from ..tutor.prompts import FEEDBACK_SCHEMA, feedback_messages
 from .classify import corrections_from_rewrite
 from .praise import praise_for
-
-log = logging.getLogger(__name__)
 
 PRIORITY = {"rules": 0, "harper": 1, "llm": 2}
 """On overlapping spans the more specific source wins."""

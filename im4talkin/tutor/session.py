@@ -77,7 +77,6 @@ class Conversation:
         now = time.perf_counter()
         self.turn_count += 1
         timings = TurnTimings(
-            feedback=1000 * (fast_s + now - late_start),
             feedback_fast=1000 * fast_s,
             feedback_llm=1000 * (now - late_start),
             llm_first_token=1000 * (fast_s + stats.first_token_s),
