@@ -3,7 +3,7 @@
 ``LearnerRules(nlp).check(text)`` returns ``Correction`` objects (``source="rules"``).
 The rules (each a small function ``rule(doc) -> list[Correction]``), in priority order:
 
-Verbs (``rules_verbs.py``):
+Verbs (``rules_verbs.py``; helpers shared by all rules are in ``rules_common.py``):
   1. past_time_present  "yesterday i go" -> went                               (tense)
   2. perfect_with_past  "i have seen it yesterday" -> saw                      (tense)
   3. if_will            "if it will rain" -> rains                             (tense)
@@ -31,8 +31,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from im4talkin.feedback import rules_verbs as rv
-from im4talkin.feedback.rules_verbs import fix, inflect, subject, words
+from im4talkin.feedback import rules_common as rc
+from im4talkin.feedback.rules_common import fix, inflect, subject, words
+from im4talkin.feedback.rules_verbs import VERB_RULES
 from im4talkin.messages import Correction
 
 
@@ -64,15 +65,15 @@ def there_be(doc) -> list[Correction]:
     """'there is/was' agrees with the noun that follows: there are three bags."""
     out = []
     for be in doc:
-        if be.lemma_ != "be" or be.text.startswith("'") or not rv.has_dep(be, "expl"):
+        if be.lemma_ != "be" or be.text.startswith("'") or not rc.has_dep(be, "expl"):
             continue
         noun = _there_noun(be)
-        if noun is None or rv.has_dep(noun, "conj", "cc"):
+        if noun is None or rc.has_dep(noun, "conj", "cc"):
             continue
         dets = {c.lower_ for c in noun.children if c.dep_ in ("det", "nummod")}
-        plural = rv.plural_noun(noun)
+        plural = rc.plural_noun(noun)
         single = noun.tag_ == "NN" and dets & {"a", "an", "one", "another"}
-        single = single and noun.lower_ not in QUANTITY_NOUNS and not rv.of_phrase(noun)
+        single = single and noun.lower_ not in QUANTITY_NOUNS and not rc.of_phrase(noun)
         new = None
         if plural and be.lower_ in ("is", "was"):
             new = "are" if be.lower_ == "is" else "were"
@@ -151,7 +152,7 @@ def _told_that(doc, verb):
     nxt = doc[verb.i + 1] if verb.i + 1 < len(doc) else None
     if verb.lemma_ != "tell" or verb.tag_ not in ("VBD", "VBZ", "VBP", "VB") or nxt is None:
         return None
-    if nxt.lower_ != "that" or nxt.dep_ != "mark" or rv.has_dep(verb, "auxpass"):
+    if nxt.lower_ != "that" or nxt.dep_ != "mark" or rc.has_dep(verb, "auxpass"):
         return None  # "that" as an object, or "i was told that"
     new = f"{inflect('say', verb.tag_)} {nxt.text}"
     why = f"Use 'tell' with a person (told me that) and 'say' without one: {new}."
@@ -163,7 +164,7 @@ def _married_with(doc, verb):
     prep, obj = _prep_after(verb, "with")
     if obj is None or verb.lower_ != "married" or obj.tag_ == "NNS":
         return None
-    if obj.lemma_ in ("child", "kid", "baby", "family") or rv.has_dep(obj, "nummod"):
+    if obj.lemma_ in ("child", "kid", "baby", "family") or rc.has_dep(obj, "nummod"):
         return None  # "married with two children" is fine
     why = "Say 'married to' someone, not 'with'."
     return fix(doc, verb.i, prep.i + 1, "married to", why, "preposition")
@@ -201,9 +202,9 @@ def _ed_form(ing: str) -> str:
 
 def _feeling_verb(adj):
     """The verb whose subject the -ing word describes ("i *was* interesting"), or None."""
-    if adj.dep_ in ("acomp", "oprd") and adj.head.pos_ in rv.VERBISH:
+    if adj.dep_ in ("acomp", "oprd") and adj.head.pos_ in rc.VERBISH:
         return adj.head
-    if any(a.lemma_ == "be" for a in rv.auxes(adj)):
+    if any(a.lemma_ == "be" for a in rc.auxes(adj)):
         return adj  # parsed as a progressive: "we were confusing about ..."
     return None
 
@@ -247,7 +248,7 @@ def much_many(doc) -> list[Correction]:
         noun = q.head
         if q.lower_ not in ("much", "many") or q.dep_ not in ("amod", "det") or noun.i <= q.i:
             continue
-        if q.lower_ == "much" and rv.plural_noun(noun):
+        if q.lower_ == "much" and rc.plural_noun(noun):
             why = f"'{noun.text}' is countable (plural), so use 'many', not 'much'."
             out.append(fix(doc, q.i, q.i + 1, "many", why, "countability"))
         elif q.lower_ == "many" and noun.tag_ == "NN" and noun.lower_ in UNCOUNTABLE:
@@ -355,9 +356,9 @@ def since_duration(doc) -> list[Correction]:
         if prep.lower_ != "since" or prep.dep_ != "prep" or not objs or objs[0].lemma_ not in UNITS:
             continue
         said = {c.lower_ for c in objs[0].children}
-        if rv.has_dep(objs[0], "poss") or said & {"the", "last", "that", "this"}:
+        if rc.has_dep(objs[0], "poss") or said & {"the", "last", "that", "this"}:
             continue  # "since the day we met", "since last year"
-        counted = rv.has_dep(objs[0], "nummod") or said & AMOUNTS or objs[0].tag_ == "NNS"
+        counted = rc.has_dep(objs[0], "nummod") or said & AMOUNTS or objs[0].tag_ == "NNS"
         if not counted or objs[0].lemma_ == "time" and "long" not in said:
             continue
         why = "Use 'for' with a length of time (for ten years), 'since' with a start (since 2010)."
@@ -367,7 +368,7 @@ def since_duration(doc) -> list[Correction]:
 
 # --------------------------------------------------------------------------- engine
 
-RULES = (*rv.VERB_RULES, there_be, verb_patterns, feeling_adjective, much_many)
+RULES = (*VERB_RULES, there_be, verb_patterns, feeling_adjective, much_many)
 RULES += (uncountable_plural, double_comparative, article_sound, since_duration)
 
 
