@@ -17,5 +17,11 @@ def dev_set() -> list[dict]:
     return [json.loads(x) for x in DEV_SET.read_text().splitlines() if x.strip()]
 
 
+def heldout_set() -> list[dict]:
+    """Learner sentences written apart from the rules (bench/data)."""
+    path = ROOT / "bench" / "data" / "learner_errors_heldout.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")

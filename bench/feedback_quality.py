@@ -3,7 +3,11 @@
 A mistake counts as caught when a correction overlaps the wrong words and the corrected
 sentence contains the expected fix. Every correction on a correct sentence is a false alarm.
 
-    python bench/feedback_quality.py [--llm qwen|smollm2]
+    python bench/feedback_quality.py [--llm qwen|smollm2] [--set dev|heldout]
+
+``dev`` is ../shared/data/learner_errors_dev.jsonl; ``heldout`` is
+bench/data/learner_errors_heldout.jsonl (60 mistakes, 20 correct sentences), written
+apart from the rules without looking at them or at the dev set.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import dev_set
+from _common import dev_set, heldout_set
 
 from im4talkin import registry
 from im4talkin.config import load_settings
@@ -34,6 +38,7 @@ def caught(item: dict, corrections) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--llm", default="qwen")
+    ap.add_argument("--set", choices=("dev", "heldout"), default="dev")
     args = ap.parse_args()
     settings = load_settings()
     harper = registry.create("checker", "harper", settings)
@@ -43,7 +48,7 @@ def main() -> None:
     sources = {"harper": harper.check, "rules": rules.check, "llm": engine.from_llm}
     found: dict[str, list] = {name: [] for name in sources}
     took = {name: 0.0 for name in sources}
-    items = dev_set()
+    items = dev_set() if args.set == "dev" else heldout_set()
     for item in items:
         for name, check in sources.items():
             t = time.perf_counter()
