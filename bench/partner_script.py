@@ -102,17 +102,21 @@ STOP = set(
     "that this with have what your about would there their they them then than when where "
     "which were been will just like really very much some more most also into from it's i'm "
     "you're that's sounds great nice good wonderful interesting amazing love enjoy think "
-    "know tell does did doing make made want feel".split()
+    "know tell does did doing make made want feel be do get try sound see say new way thing "
+    "lot cool awesome exciting fun sure ever here now usually too so not well yes okay "
+    "glad happy hear right any other next day time".split()
 )
 
 
 def content(text: str) -> set[str]:
-    """Lemmas of the content words (nouns, verbs, adjectives) of ``text``."""
+    """Lemmas of the content words (nouns, verbs, adjectives, adverbs) of ``text``."""
     doc = load_nlp()(text.lower())
     return {
         t.lemma_
         for t in doc
-        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and len(t.text) > 3 and t.lemma_ not in STOP
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "ADV")
+        and len(t.text) > 2
+        and t.lemma_ not in STOP
     }
 
 
@@ -183,6 +187,11 @@ def main() -> None:
     rt = sum(r["retries"] > 0 for r in all_rows)
     print(f"| (guard: fallback question added) | {fb}/{n} |")
     print(f"| (guard: first sentence retried) | {rt}/{n} |")
+    own = [r for r in all_rows if not r["fallback"]]
+    own_pass = sum(all(r[k] for k in keys) for r in own)
+    print(
+        f"\nThe model's own replies (no fallback question): {own_pass}/{len(own)} pass every check."
+    )
     print()
     print("\n".join(re.sub(r"\s+$", "", line) for line in transcripts))
 

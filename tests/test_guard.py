@@ -43,6 +43,16 @@ def test_problems_are_named(sentence, why):
     assert guard.problem(sentence, learner, ["Where would you like to travel next?"]) == why
 
 
+def test_a_question_in_the_same_mould_as_a_recent_one_is_refused():
+    earlier = ["Have you ever been to Rome before?", "Nice!"]
+    assert (
+        guard.problem("Have you ever lost your passport?", "", earlier) == "same question pattern"
+    )
+    assert guard.problem("Which city did you like most?", "", earlier) is None
+    older = ["Have you ever been to Rome?", "Where did you stay?", "What did you eat?"]
+    assert guard.problem("Have you ever lost your passport?", "", older) is None
+
+
 def test_a_natural_reaction_passes():
     learner = "yesterday i go to the beach with my friends"
     assert guard.problem("The beach sounds lovely!", learner, []) is None
@@ -83,6 +93,13 @@ def test_a_reply_without_a_question_gets_one_from_the_topic():
     p.open()
     out = list(p.reply("i visited rome"))
     assert out[0] == "That sounds lovely." and out[1] in p.topic.questions
+
+
+def test_the_fallback_question_is_the_closest_to_what_was_said():
+    p = _partner("That sounds lovely.")
+    p.open()
+    out = list(p.reply("i always buy souvenirs for my family"))
+    assert "souvenirs" in out[1]
 
 
 def test_fallback_never_repeats_an_asked_question():

@@ -4,7 +4,7 @@ the learner sees it (role leaks, echoing the learner, corrections, repeats, runa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 MAX_SENTENCES = 3
 MAX_SENTENCE_WORDS = 30
@@ -26,6 +26,19 @@ _END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
 def words(text: str) -> list[str]:
     """Lower-case words of ``text`` without punctuation."""
     return re.findall(r"[a-z0-9']+", text.lower())
+
+
+_FUNCTION = frozenset(
+    "about after again also always because been before being could does doing done from "
+    "have having here into just more most much never often only other over really same "
+    "should some sometimes still such than that their them then there these they this "
+    "those usually very were what when where which while will with would your yours".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Words of four letters or more that carry meaning (no function words)."""
+    return {w for w in words(text) if len(w) > 3 and w not in _FUNCTION}
 
 
 def split_sentences(buffer: str, final: bool = False) -> tuple[list[str], str]:
@@ -95,7 +108,15 @@ def generic_question(sentence: str) -> bool:
     return is_question(sentence) and all(w in _GENERIC for w in words(sentence) if len(w) > 3)
 
 
-def problem(sentence: str, learner: str, earlier: Iterable[str]) -> str | None:
+def same_pattern(sentence: str, earlier: Iterable[str], recent: int = 2, n: int = 3) -> bool:
+    """A question that opens like one of the partner's last ``recent`` questions."""
+    if not is_question(sentence) or len(words(sentence)) <= n:
+        return False
+    asked = [q for q in earlier if is_question(q)][-recent:]
+    return any(words(q)[:n] == words(sentence)[:n] for q in asked)
+
+
+def problem(sentence: str, learner: str, earlier: Sequence[str]) -> str | None:
     """Why ``sentence`` must not be said, or None when it is fine."""
     if not words(sentence):
         return "empty"
@@ -109,6 +130,8 @@ def problem(sentence: str, learner: str, earlier: Iterable[str]) -> str | None:
         return "repeats an earlier sentence"
     if generic_question(sentence):
         return "generic question"
+    if same_pattern(sentence, earlier):
+        return "same question pattern"
     return None
 
 

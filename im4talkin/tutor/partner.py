@@ -81,7 +81,7 @@ class Partner:
                 break
             stats.retries = attempt + 1
         if not said or not guard.is_question(said[-1]):
-            question = self._fallback_question()
+            question = self._fallback_question(learner)
             stats.fallback = True
             if not stats.first_sentence_s:
                 stats.first_sentence_s = time.perf_counter() - start
@@ -128,7 +128,11 @@ class Partner:
             log.info("reply sentence %d dropped (%s): %.60s", n + 1, why, sentence)
         return why is None
 
-    def _fallback_question(self) -> str:
+    def _fallback_question(self, learner: str = "") -> str:
+        """A topic question not asked yet, the closest to what the learner just said."""
         asked = list(guard.earlier_sentences(self.replies))
         fresh = [q for q in self.topic.questions if not any(guard.similar(q, a) for a in asked)]
-        return self._rng.choice(fresh or list(self.topic.questions))
+        pool = fresh or list(self.topic.questions)
+        said = guard.content_words(learner)
+        best = max(len(said & guard.content_words(q)) for q in pool)
+        return self._rng.choice([q for q in pool if len(said & guard.content_words(q)) == best])

@@ -23,7 +23,8 @@ def partner_system_prompt(topic: Topic, level: str) -> str:
         "In each reply: react to what the learner just said, sometimes share a short detail "
         f"of your own, then ask one new question about {topic.title.lower()}. "
         "Use at most three short sentences. Never correct or mention the learner's English. "
-        "Write only your own spoken words."
+        "Write only your own spoken words.\n"
+        f"Examples of good questions: {' '.join(topic.questions[:3])}"
     )
 
 
