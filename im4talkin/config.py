@@ -51,6 +51,46 @@ class FeedbackConfig:
 
 
 @dataclass
+class ASRConfig:
+    """Speech recognition."""
+
+    name: str = "whisper-base"
+    """Registry name: whisper-base (default) or whisper-tiny (tiny.en, for small machines)."""
+    cpu_threads: int = 2
+    """CTranslate2 threads; recognition runs alone, before the reply starts."""
+    beam_size: int = 5
+    """Beam search width (1 was worse at keeping mistakes and at WER)."""
+    initial_prompt: str = ""
+    """Text Whisper is primed with; empty: none (see bench/mistake_survival.py)."""
+
+
+@dataclass
+class TTSConfig:
+    """The partner's voice."""
+
+    name: str = "piper-joe"
+    """Registry name of the voice: piper-joe (Piper en_US-joe-medium)."""
+    speak: bool = True
+    """Speak replies aloud (when there is an output device)."""
+    speed: float = 1.0
+    """Speaking rate: 0.5 (slow) to 2.0 (fast)."""
+    threads: int = 1
+    """ONNX Runtime threads; the voice works beside the LLM on the same cores."""
+
+
+@dataclass
+class AudioConfig:
+    """Sound devices and recordings."""
+
+    input_device: str = ""
+    """Microphone: an index or name from 'im4talkin devices'; empty: the default."""
+    output_device: str = ""
+    """Speakers: an index or name from 'im4talkin devices'; empty: the default."""
+    max_seconds: float = 30.0
+    """Longest recording of one turn; longer files are cut to this."""
+
+
+@dataclass
 class Settings:
     """All settings of one run."""
 
@@ -62,6 +102,9 @@ class Settings:
     """CEFR level, A2, B1 or B2: shapes the partner's words and sentence length."""
     llm: LLMConfig = field(default_factory=LLMConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    asr: ASRConfig = field(default_factory=ASRConfig)
+    tts: TTSConfig = field(default_factory=TTSConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
 
     def validate(self) -> Settings:
         """Raise ConfigError on a value no stage can use."""
@@ -72,6 +115,16 @@ class Settings:
             raise ConfigError("the learner name is empty: pass --learner NAME")
         if self.llm.n_threads < 1:
             raise ConfigError("llm.n_threads must be at least 1")
+        if not 0.5 <= self.tts.speed <= 2.0:
+            raise ConfigError(
+                f"speed {self.tts.speed} is out of range: use 0.5 (slow) to 2.0 (fast)"
+            )
+        if self.asr.cpu_threads < 1 or self.tts.threads < 1:
+            raise ConfigError("asr.cpu_threads and tts.threads must be at least 1")
+        if self.asr.beam_size < 1:
+            raise ConfigError("asr.beam_size must be at least 1")
+        if not 1 <= self.audio.max_seconds <= 120:
+            raise ConfigError("audio.max_seconds must be between 1 and 120")
         return self
 
 

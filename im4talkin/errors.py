@@ -49,3 +49,9 @@ class StorageError(Im4talkinError):
     """The data dir or database cannot be used."""
 
     exit_code = 4
+
+
+class DeviceError(Im4talkinError):
+    """No usable sound device, or the system library for sound is missing."""
+
+    exit_code = 5

@@ -73,6 +73,12 @@ class TurnTimings:
     llm_first_sentence: float = 0.0
     llm_total: float = 0.0
     turn_total: float = 0.0
+    asr: float = 0.0
+    """Speech recognition of a spoken turn (0 for typed turns)."""
+    tts_first_audio: float = 0.0
+    """From the turn's start to the first reply audio (0 when nothing was spoken)."""
+    tts_total: float = 0.0
+    """From the turn's start to the end of the reply's synthesis."""
 
     def public(self) -> dict[str, int]:
         """Rounded to whole milliseconds, as stored and printed; ``feedback`` is all feedback work."""
@@ -91,6 +97,12 @@ class TurnResult:
     feedback: Feedback
     reply: str
     timings: TurnTimings = field(default_factory=TurnTimings)
+    recording: str | None = None
+    """The learner's recording (FLAC under the data dir), for spoken turns."""
+    reply_audio: str | None = None
+    """The reply as a WAV file, when ``--save-audio`` asked for one."""
+    notes: tuple[str, ...] = ()
+    """Things the learner should know about the input (a long file cut, clipping)."""
 
     def to_json(self) -> dict[str, Any]:
         """The object ``talk --json`` prints for this turn."""
@@ -102,5 +114,8 @@ class TurnResult:
             "corrections": [c.public() for c in self.feedback.corrections],
             "praise": self.feedback.praise,
             "reply": self.reply,
+            "recording": self.recording,
+            "reply_audio": self.reply_audio,
+            "notes": list(self.notes),
             "timings_ms": self.timings.public(),
         }

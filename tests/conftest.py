@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from im4talkin import registry
@@ -69,10 +70,52 @@ def rules(nlp):
     return LearnerRules(nlp)
 
 
+@pytest.fixture(scope="session")
+def whisper_base(settings):
+    """The default speech recogniser, Whisper base, joined from its two parts."""
+    return registry.create("asr", "whisper-base", settings)
+
+
+@pytest.fixture(scope="session")
+def whisper_tiny(settings):
+    return registry.create("asr", "whisper-tiny", settings)
+
+
+@pytest.fixture(scope="session")
+def piper(settings):
+    """The partner's voice, Piper en_US-joe-medium."""
+    return registry.create("tts", "piper-joe", settings)
+
+
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory, piper):
+    """Learner sentences spoken by Piper, as 22.05 kHz WAV files: ``speech(text) -> path``."""
+    from im4talkin.audio.io import write_wav
+
+    folder = tmp_path_factory.mktemp("speech")
+    made: dict[str, Path] = {}
+
+    def make(text: str) -> Path:
+        if text not in made:
+            path = folder / f"{len(made)}.wav"
+            silence = np.zeros(piper.sample_rate // 4, np.float32)
+            audio = np.concatenate([silence, piper.synthesize(text), silence])
+            made[text] = write_wav(path, audio, piper.sample_rate)
+        return made[text]
+
+    return make
+
+
 @pytest.fixture
-def cached_models(monkeypatch, smollm2, harper, rules):
+def cached_models(monkeypatch, smollm2, harper, rules, whisper_base, piper):
     """Make the registry hand out the session's loaded models (the CLI runs in process)."""
-    made = {("llm", "smollm2"): smollm2, ("checker", "harper"): harper, ("checker", "rules"): rules}
+    made = {
+        ("llm", "smollm2"): smollm2,
+        ("checker", "harper"): harper,
+        ("checker", "rules"): rules,
+        ("asr", "whisper-base"): whisper_base,
+        ("tts", "piper-joe"): piper,
+    }
     for key, obj in made.items():
         monkeypatch.setitem(registry.REGISTRY, key, lambda *a, _o=obj, **k: _o)
     return made

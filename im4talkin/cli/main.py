@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from ..errors import Im4talkinError
-from . import talk, topics
+from . import devices, talk, topics
 
 app = typer.Typer(
     help="im4talkin: a private English conversation tutor that runs on your own machine.",
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("talk")(talk.talk)
 app.command("topics")(topics.topics)
+app.command("devices")(devices.devices)
 
 
 def main() -> None:

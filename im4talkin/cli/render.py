@@ -21,13 +21,19 @@ def partner_name(topic: Topic) -> str:
     return name if 0 < len(name) <= 30 else "Partner"
 
 
-def header(console: Console, topic: Topic, level: str, model: str) -> None:
+def header(console: Console, topic: Topic, level: str, model: str, spoken: bool = False) -> None:
+    how = (
+        "Press Enter to speak and Enter to stop, or type a sentence. /text types a turn;"
+        " /quit ends the session."
+        if spoken
+        else "Type your answer and press Enter. /quit ends the session; Ctrl-C too."
+    )
     console.print(
         Panel(
             Text.assemble(
                 (f"{topic.title}", "bold"),
                 f" with {partner_name(topic)} - level {level} - {model}\n",
-                ("Type your answer and press Enter. /quit ends the session; Ctrl-C too.", "dim"),
+                (how, "dim"),
             ),
             title="im4talkin",
             border_style="cyan",

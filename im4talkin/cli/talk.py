@@ -1,25 +1,36 @@
-"""``im4talkin talk``: a conversation on a topic, typed (scripted with --text)."""
+"""``im4talkin talk``: a conversation on a topic, spoken (push-to-talk) or typed.
+
+Scripted runs take ``--text`` and ``--input-audio`` turns and exit; the interactive loop
+records from the microphone when there is one and the terminal can drive push-to-talk.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 import threading
-from contextlib import contextmanager
+import time
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from ..config import load_settings, override
+from .. import registry
+from ..audio import devices
+from ..audio.io import Clip, load_audio, write_flac, write_wav
+from ..config import Settings, load_settings, override
 from ..errors import InputError
 from ..messages import TurnResult
+from ..paths import data_dir
 from ..store.db import SessionInfo, Store
 from ..tutor.build import build_conversation
 from ..tutor.session import Conversation
 from ..tutor.topics import load_topic
 from . import render
+from .record import push_to_talk
 
 
 @contextmanager
@@ -55,8 +66,36 @@ def talk(
     text: Annotated[
         list[str] | None, typer.Option("--text", help="Run this typed turn and exit (repeatable).")
     ] = None,
+    input_audio: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--input-audio",
+            help="Run a spoken turn from this recording (wav/flac/ogg/mp3) and exit (repeatable).",
+        ),
+    ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="One JSON object per turn on stdout, nothing else.")
+    ] = False,
+    speak: Annotated[
+        bool | None, typer.Option("--speak/--no-speak", help="Speak the partner's replies aloud.")
+    ] = None,
+    save_audio: Annotated[
+        Path | None, typer.Option("--save-audio", help="Write each reply as a WAV file in DIR.")
+    ] = None,
+    speed: Annotated[
+        float | None, typer.Option(help="How fast the partner speaks: 0.5 to 2.0.")
+    ] = None,
+    asr: Annotated[
+        str | None, typer.Option(help="Speech recognition: whisper-base (default) or whisper-tiny.")
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option(help="Microphone: index or name from 'im4talkin devices'.")
+    ] = None,
+    output_device: Annotated[
+        str | None, typer.Option("--output-device", help="Speakers: index or name.")
+    ] = None,
+    typed: Annotated[
+        bool, typer.Option("--typed", help="Type every turn; do not use the microphone.")
     ] = False,
     llm: Annotated[
         str | None, typer.Option(help="Partner model: qwen (default) or smollm2.")
@@ -76,80 +115,186 @@ def talk(
     ] = None,
 ) -> None:
     """Talk with your partner about a topic; every turn is saved."""
-    settings = override(
-        load_settings(profile),
-        level=level,
-        learner=learner,
-        llm__name=llm,
-        llm__model_path=llm_model,
-        feedback__llm=llm_feedback,
+    settings = registry.check(
+        override(
+            load_settings(profile),
+            level=level,
+            learner=learner,
+            llm__name=llm,
+            llm__model_path=llm_model,
+            feedback__llm=llm_feedback,
+            asr__name=asr,
+            tts__speak=speak,
+            tts__speed=speed,
+            audio__input_device=device,
+            audio__output_device=output_device,
+        )
     )
     chosen = load_topic(topic)
+    scripted = text is not None or input_audio is not None
+    clips = [load_audio(p, settings.audio.max_seconds) for p in input_audio or []]
+    save_dir = _save_dir(save_audio) if save_audio else None
     store = Store()
     console = Console(stderr=json_out)
+    notices = Console(stderr=True)
+
+    def notice(line: str) -> None:
+        notices.print(f"[yellow]note:[/] {line}", highlight=False, soft_wrap=True)
+
+    mic = None
+    if not scripted and not typed:
+        mic = _microphone(settings, notice)
+    play = settings.tts.speak and _can_play(settings, notice)
+    voice = None
+    if play or save_dir:
+        from ..audio.playback import Speaker
+
+        def voice(tts):
+            return Speaker(tts, play=play, device=settings.audio.output_device, notice=notice)
+
     with _assembly_progress(Console(stderr=True)) as progress:
-        with (
-            console.status("loading your partner...", spinner="dots")
-            if not json_out
-            else _nothing()
-        ):
-            convo = build_conversation(settings, chosen, progress=progress)
+        loading = console.status("loading your partner...", spinner="dots")
+        with loading if not json_out else nullcontext():
+            convo = build_conversation(
+                settings,
+                chosen,
+                progress=progress,
+                listen=bool(clips) or mic is not None,
+                voice=voice,
+            )
     opener = convo.open()
     info = SessionInfo(chosen.name, settings.level, settings.profile, convo.partner.model.name)
     session_id = store.start_session(settings.learner, info, opener)
+    run = _Run(convo, store, session_id, console, json_out, save_dir, notice)
     if not json_out:
-        render.header(console, chosen, settings.level, convo.partner.model.name)
+        render.header(
+            console, chosen, settings.level, convo.partner.model.name, spoken=mic is not None
+        )
         console.print(f"[bold cyan]{render.partner_name(chosen)}:[/] {opener}")
-    results: list[TurnResult] = []
     try:
-        if text is not None:
+        if scripted:
             convo.partner.prefill()
-            _scripted(convo, text, store, session_id, results, console, json_out)
+            for line in text or []:
+                run.turn(line)
+            for clip in clips:
+                run.turn(clip)
         else:
-            _interactive(convo, store, session_id, results, console)
+            if convo.speaker:
+                convo.speaker.start_reply()
+                convo.speaker.say(opener)
+            _interactive(run, mic)
     finally:
+        if convo.speaker:
+            convo.speaker.wait_played()
         store.end_session(session_id)
         if not json_out:
-            render.summary(console, results)
+            render.summary(console, run.results)
         store.close()
 
 
-@contextmanager
-def _nothing():
-    yield
+def _save_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".im4talkin-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise InputError(
+            f"cannot write to --save-audio {path} ({err.strerror or err}); pick a writable folder"
+        ) from None
+    return path
 
 
-def _run_turn(convo: Conversation, line: str, console: Console, quiet: bool) -> TurnResult:
-    name = render.partner_name(convo.partner.topic)
-    started = False
+def _microphone(settings: Settings, notice):
+    """A recorder when push-to-talk can work here, else None (with one notice line)."""
+    if not sys.stdin.isatty():
+        return None
+    from ..audio.mic import Recorder
 
-    def show(sentence: str) -> None:
-        nonlocal started
-        if quiet:
-            return
-        if not started:
-            console.print(f"[bold cyan]{name}:[/] ", end="")
-            started = True
-        console.print(sentence + " ", end="", highlight=False)
-
-    result = convo.turn(line, on_sentence=show)
-    if not quiet:
-        console.print()
-        console.print(render.feedback_panel(result))
-    return result
+    try:
+        return Recorder(settings.audio.input_device or None, settings.audio.max_seconds)
+    except InputError as err:
+        notice(str(err))
+        return None
 
 
-def _scripted(convo, lines, store, session_id, results, console, json_out) -> None:
-    for line in lines:
-        result = _run_turn(convo, line, console, quiet=json_out)
-        store.save_turn(session_id, result)
-        results.append(result)
-        if json_out:
+def _can_play(settings: Settings, notice) -> bool:
+    why = devices.problem(settings.audio.output_device or None, "output")
+    if why:
+        notice(f"{why}: replies are shown, not spoken")
+        return False
+    return True
+
+
+class _Run:
+    """What each turn of one session needs: where it is saved, shown and voiced."""
+
+    def __init__(self, convo: Conversation, store, session_id, console, json_out, save_dir, notice):
+        self.convo = convo
+        self.store = store
+        self.session_id = session_id
+        self.console = console
+        self.json_out = json_out
+        self.save_dir = save_dir
+        self.notice = notice
+        self.results: list[TurnResult] = []
+
+    def turn(self, said: str | Clip, start: float | None = None) -> TurnResult:
+        """Run, show, save and print one turn; InputError leaves the session as it was."""
+        convo = self.convo
+        number = convo.turn_count + 1
+        recording = None
+        if isinstance(said, Clip):
+            for line in said.notes:
+                self.notice(line)
+            recording = self._recording_path(number)
+            write_flac(recording, said.samples)
+        result = self._run(said, start)
+        result.recording = str(recording) if recording else None
+        if self.save_dir and convo.last_audio is not None and convo.last_audio.samples.size:
+            path = self.save_dir / f"session-{self.session_id}-turn-{result.turn}.wav"
+            result.reply_audio = str(
+                write_wav(path, convo.last_audio.samples, convo.last_audio.sample_rate)
+            )
+        self.store.save_turn(self.session_id, result)
+        self.results.append(result)
+        if self.json_out:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
             sys.stdout.flush()
+        return result
+
+    def _recording_path(self, number: int) -> Path:
+        return data_dir() / "recordings" / f"session-{self.session_id}" / f"turn-{number}.flac"
+
+    def _run(self, said: str | Clip, start: float | None) -> TurnResult:
+        name = render.partner_name(self.convo.partner.topic)
+        started = False
+        quiet = self.json_out
+
+        def show(sentence: str) -> None:
+            nonlocal started
+            if quiet:
+                return
+            if not started:
+                if isinstance(said, Clip):
+                    self.console.print("[dim](heard)[/]")
+                self.console.print(f"[bold cyan]{name}:[/] ", end="")
+                started = True
+            self.console.print(sentence + " ", end="", highlight=False)
+
+        result = self.convo.turn(said, on_sentence=show, start=start)
+        if not quiet:
+            self.console.print()
+            self.console.print(render.feedback_panel(result))
+        return result
 
 
-def _interactive(convo, store, session_id, results, console) -> None:
+HELP_SPOKEN = "Press Enter to speak (Enter again to stop), or type a sentence. /quit ends."
+HELP_TYPED = "Type a sentence and press Enter, or /quit to stop."
+
+
+def _interactive(run: _Run, mic) -> None:
+    convo, console = run.convo, run.console
     threading.Thread(target=convo.partner.prefill, daemon=True).start()
     while True:
         try:
@@ -157,19 +302,27 @@ def _interactive(convo, store, session_id, results, console) -> None:
         except (EOFError, KeyboardInterrupt):
             console.print()
             return
-        if line.strip().lower() in ("/quit", "/exit", "/q"):
+        command = line.strip().lower()
+        if command in ("/quit", "/exit", "/q"):
             return
-        if not line.strip():
-            console.print("[dim]Type a sentence and press Enter, or /quit to stop.[/]")
-            continue
+        said: str | Clip = line
+        start = None
         try:
-            result = _run_turn(convo, line, console, quiet=False)
+            if command == "/text":
+                said = console.input("[bold]type> [/]")
+            elif command in ("", "/talk") and mic is not None:
+                if convo.speaker:
+                    convo.speaker.wait_played()  # never record the partner's own voice
+                said = push_to_talk(mic, console)
+                start = time.perf_counter()
+            elif not command:
+                console.print(f"[dim]{HELP_SPOKEN if mic else HELP_TYPED}[/]")
+                continue
+            run.turn(said, start)
         except InputError as err:
             console.print(f"[yellow]{err}[/]")
             continue
         except KeyboardInterrupt:
             console.print("\n[dim]turn cancelled; the session so far is saved.[/]")
             return
-        store.save_turn(session_id, result)
-        results.append(result)
         threading.Thread(target=convo.partner.prefill, daemon=True).start()

@@ -64,8 +64,8 @@ class Store:
         """Commit one finished turn."""
         data = result.to_json()
         self.conn.execute(
-            "INSERT INTO turns(session_id, turn, input, text, corrections, praise, reply, timings)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO turns(session_id, turn, input, text, corrections, praise, reply, timings,"
+            " recording, reply_audio) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session_id,
                 result.turn,
@@ -75,6 +75,8 @@ class Store:
                 result.feedback.praise,
                 result.reply,
                 json.dumps(data["timings_ms"]),
+                result.recording,
+                result.reply_audio,
             ),
         )
 

@@ -39,6 +39,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX turns_session ON turns(session_id);
     CREATE INDEX sessions_learner ON sessions(learner_id, started_at);
     """,
+    # 2: spoken turns keep the learner's recording and the reply's audio file
+    """
+    ALTER TABLE turns ADD COLUMN recording TEXT;
+    ALTER TABLE turns ADD COLUMN reply_audio TEXT;
+    """,
 )
 
 

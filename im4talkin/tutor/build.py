@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -28,15 +29,35 @@ def _feedback_stack(settings: Settings) -> tuple[list[Any], Any, Any]:
     return checkers, load_nlp(), harper
 
 
-def build_conversation(settings: Settings, topic: Topic, progress: Any = None) -> Conversation:
-    """Load the partner model, the checkers and (if enabled) the feedback LLM, in parallel."""
+def _recogniser(settings: Settings) -> Any:
+    asr = registry.create("asr", settings.asr.name, settings)
+    asr.warm_up()
+    return asr
+
+
+def build_conversation(
+    settings: Settings,
+    topic: Topic,
+    progress: Any = None,
+    listen: bool = False,
+    voice: Callable[[Any], Any] | None = None,
+) -> Conversation:
+    """Load the partner model, the checkers, the feedback LLM and the speech models in parallel.
+
+    ``listen`` loads speech recognition; ``voice``, if given, turns the loaded TTS model into
+    the conversation's speaker (e.g. a :class:`~im4talkin.audio.playback.Speaker` factory).
+    """
     with ThreadPoolExecutor(max_workers=2) as pool:
         checks = pool.submit(_feedback_stack, settings)
+        asr = pool.submit(_recogniser, settings) if listen else None
+        tts = pool.submit(registry.create, "tts", settings.tts.name, settings) if voice else None
         model = registry.create("llm", settings.llm.name, settings, progress=progress)
         critic = None
         if settings.feedback.llm:
             critic = registry.create("llm", settings.llm.name, settings, n_ctx=FEEDBACK_CTX)
         checkers, nlp, harper = checks.result()
+        recogniser = asr.result() if asr else None
+        speaker = voice(tts.result()) if voice and tts else None
     partner = Partner(model, topic, settings.level, settings.llm.max_tokens, settings.llm.seed)
     engine = FeedbackEngine(
         checkers, nlp, critic, topic.vocabulary, settings.feedback.llm_max_tokens
@@ -46,4 +67,6 @@ def build_conversation(settings: Settings, topic: Topic, progress: Any = None) -
         engine,
         is_english=harper.is_english if harper else None,
         llm_feedback=settings.feedback.llm,
+        asr=recogniser,
+        speaker=speaker,
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
-from ..errors import InputError
+from ..audio.io import Clip, speech_span
+from ..errors import ConfigError, InputError
 from ..feedback.engine import FeedbackEngine
 from ..messages import TurnResult, TurnTimings
 from .partner import Partner, ReplyStats
@@ -16,12 +18,21 @@ MAX_CHARS = 400
 SentenceSink = Callable[[str], None]
 
 
-def check_input(text: str, is_english: Callable[[str], bool] | None = None) -> str:
+def check_input(
+    text: str, is_english: Callable[[str], bool] | None = None, spoken: bool = False
+) -> str:
     """The learner's text, tidied; InputError when the tutor cannot use it."""
     text = " ".join(text.split())
     if not any(c.isalpha() for c in text):
+        if spoken:
+            raise InputError("no words recognised in that recording; say a sentence in English")
         raise InputError("nothing to check: type a sentence in English (or /quit to stop)")
     if len(text) > MAX_CHARS:
+        if spoken:
+            raise InputError(
+                f"that turn is {len(text)} characters written down; say one or two sentences "
+                f"per turn (under {MAX_CHARS} characters)"
+            )
         raise InputError(
             f"that turn has {len(text)} characters; keep one turn under {MAX_CHARS} "
             "(a few sentences) and send the rest in the next turn"
@@ -42,11 +53,19 @@ class Conversation:
         feedback: FeedbackEngine,
         is_english: Callable[[str], bool] | None = None,
         llm_feedback: bool = True,
+        asr: Any = None,
+        speaker: Any = None,
     ) -> None:
         self.partner = partner
         self.feedback = feedback
         self.is_english = is_english
         self.llm_feedback = llm_feedback
+        self.asr = asr
+        """Speech recognition (``transcribe(samples) -> str``); None for typed-only sessions."""
+        self.speaker = speaker
+        """An :class:`~im4talkin.audio.playback.Speaker`, or None when replies are not voiced."""
+        self.last_audio: Any = None
+        """The last reply's :class:`~im4talkin.audio.playback.ReplyAudio`, when voiced."""
         self.turn_count = 0
 
     @property
@@ -57,39 +76,66 @@ class Conversation:
         """The partner's opening line."""
         return self.partner.open()
 
+    def hear(self, clip: Clip) -> str:
+        """What the learner said in ``clip`` (silence trimmed first); InputError if nothing."""
+        if self.asr is None:
+            raise ConfigError("this session has no speech recognition loaded")
+        return self.asr.transcribe(speech_span(clip).samples)
+
     def turn(
-        self, text: str, on_sentence: SentenceSink | None = None, source: str = "text"
+        self,
+        said: str | Clip,
+        on_sentence: SentenceSink | None = None,
+        start: float | None = None,
     ) -> TurnResult:
-        """Run one turn; ``on_sentence`` receives each reply sentence as soon as it exists."""
-        start = time.perf_counter()
-        text = check_input(text, self.is_english)
+        """Run one turn on typed text or a recording.
+
+        ``on_sentence`` receives each reply sentence as soon as it exists, and so does the
+        speaker. Timings count from ``start`` (a ``perf_counter`` value: for a recording,
+        the end of speech), default now.
+        """
+        start = time.perf_counter() if start is None else start
+        spoken = isinstance(said, Clip)
+        text = self.hear(said) if spoken else said
+        asr_s = time.perf_counter() - start if spoken else 0.0
+        text = check_input(text, self.is_english, spoken=spoken)
         fast = self.feedback.fast(text)
         fast_s = time.perf_counter() - start
         stats = ReplyStats()
         sentences = []
+        if self.speaker:
+            self.speaker.start_reply(start)
         for sentence in self.partner.reply(text, stats):
             sentences.append(sentence)
             if on_sentence:
                 on_sentence(sentence)
+            if self.speaker:
+                self.speaker.say(sentence)
         late_start = time.perf_counter()
         late = self.feedback.from_llm(text) if self.llm_feedback else []
         result = self.feedback.finish(text, [*fast, *late])
+        late_end = time.perf_counter()
+        self.last_audio = self.speaker.finish_reply() if self.speaker else None
         now = time.perf_counter()
         self.turn_count += 1
         timings = TurnTimings(
-            feedback_fast=1000 * fast_s,
-            feedback_llm=1000 * (now - late_start),
+            asr=1000 * asr_s,
+            feedback_fast=1000 * (fast_s - asr_s),
+            feedback_llm=1000 * (late_end - late_start),
             llm_first_token=1000 * (fast_s + stats.first_token_s),
             llm_first_sentence=1000 * (fast_s + stats.first_sentence_s),
             llm_total=1000 * stats.total_s,
+            tts_first_audio=1000 * self.last_audio.first_audio_s if self.last_audio else 0.0,
+            tts_total=1000 * self.last_audio.total_s if self.last_audio else 0.0,
             turn_total=1000 * (now - start),
         )
         return TurnResult(
             turn=self.turn_count,
             topic=self.topic,
-            input=source,
+            input="audio" if spoken else "text",
             transcript=text,
             feedback=result,
             reply=" ".join(sentences),
             timings=timings,
+            notes=tuple(said.notes) if spoken else (),
         )

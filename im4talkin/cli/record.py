@@ -1,0 +1,53 @@
+"""The push-to-talk screen: a live level meter while the microphone records."""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from ..audio.io import Clip
+from ..audio.mic import Recorder
+
+BAR = 24
+
+
+def _enter_pressed() -> bool:
+    """True once the learner pressed Enter (POSIX terminals; the line is consumed)."""
+    ready, _, _ = select.select([sys.stdin], [], [], 0)
+    if ready:
+        os.read(sys.stdin.fileno(), 1024)
+        return True
+    return False
+
+
+def meter(level: float, seconds: float, limit: float) -> Text:
+    """``● 2.4 s ▮▮▮▮▮▯▯▯  Enter stops`` with the bar on a log scale of the RMS level."""
+    import math
+
+    db = 20 * math.log10(max(level, 1e-5))
+    filled = max(0, min(BAR, int((db + 60) / 60 * BAR)))
+    colour = "red" if db > -3 else "green"
+    return Text.assemble(
+        ("● ", "bold red"),
+        f"{seconds:4.1f} s / {limit:.0f} s  ",
+        ("▮" * filled, colour),
+        ("▯" * (BAR - filled), "dim"),
+        ("  Enter stops", "dim"),
+    )
+
+
+def push_to_talk(recorder: Recorder, console: Console) -> Clip:
+    """Record until Enter (or the length limit), showing the level meter."""
+    with Live(meter(0, 0, recorder.max_seconds), console=console, transient=True) as live:
+
+        def show(level: float, seconds: float) -> None:
+            live.update(meter(level, seconds, recorder.max_seconds))
+
+        clip = recorder.record(_enter_pressed, show)
+    console.print(f"[dim]recorded {clip.seconds:.1f} s[/]")
+    return clip

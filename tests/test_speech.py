@@ -1,0 +1,178 @@
+"""Spoken turns on the real bundled models: Whisper hears Piper's speech, Piper voices replies."""
+
+import json
+
+import jiwer
+import numpy as np
+import pytest
+import soundfile as sf
+
+from im4talkin.audio.io import SAMPLE_RATE, Clip, load_audio, speech_span
+from im4talkin.bundled import WHISPER_BASE, whisper_base_dir
+from im4talkin.errors import InputError
+from im4talkin.store.db import Store
+
+SMOL = ("--llm", "smollm2", "--no-llm-feedback")
+
+
+def _wer(truth: str, heard: str) -> float:
+    clean = jiwer.Compose(
+        [
+            jiwer.ToLowerCase(),
+            jiwer.RemovePunctuation(),
+            jiwer.RemoveMultipleSpaces(),
+            jiwer.Strip(),
+            jiwer.ReduceToListOfListOfWords(),
+        ]
+    )
+    return jiwer.wer(truth, heard, reference_transform=clean, hypothesis_transform=clean)
+
+
+def test_whisper_base_is_joined_from_its_parts_and_verified(whisper_base):
+    folder = whisper_base_dir()
+    assert (folder / "model.bin").stat().st_size == WHISPER_BASE.size
+    stamp = json.loads((folder / "model.bin.verified.json").read_text())
+    assert stamp["sha256"] == WHISPER_BASE.sha256
+    assert {p.name for p in folder.iterdir()} >= {
+        "model.bin",
+        "config.json",
+        "tokenizer.json",
+        "vocabulary.txt",
+    }
+
+
+@pytest.mark.parametrize("model", ["whisper_base", "whisper_tiny"])
+def test_whisper_hears_a_learner_sentence_with_its_mistake(request, speech, model):
+    asr = request.getfixturevalue(model)
+    said = "yesterday i go to the beach with my friends"
+    heard = asr.transcribe(load_audio(speech(said)).samples)
+    assert _wer(said, heard) <= 0.15, heard
+    assert " go " in f" {heard.lower()} "  # the tense mistake survives, not "went"
+
+
+def test_piper_speaks_a_sentence(piper):
+    audio = piper.synthesize("Hello! Where would you like to travel next?")
+    assert piper.sample_rate == 22050
+    assert 1.0 < len(audio) / piper.sample_rate < 6.0
+    assert 0.1 < float(np.abs(audio).max()) <= 1.0
+
+
+def test_whisper_reads_back_what_piper_said(whisper_base, piper):
+    text = "The museum opens early in the morning."
+    import soxr
+
+    samples = soxr.resample(piper.synthesize(text), piper.sample_rate, SAMPLE_RATE)
+    assert _wer(text, whisper_base.transcribe(samples.astype(np.float32))) <= 0.1
+
+
+def test_silence_is_no_speech():
+    with pytest.raises(InputError, match="no speech heard"):
+        speech_span(Clip(np.zeros(SAMPLE_RATE * 2, np.float32)))
+    noise = np.random.default_rng(1).normal(0, 0.005, SAMPLE_RATE * 2).astype(np.float32)
+    with pytest.raises(InputError, match="no speech heard"):
+        speech_span(Clip(noise))
+
+
+def test_silence_is_trimmed_around_speech(speech):
+    clip = load_audio(speech("I like cheese."))
+    padded = Clip(np.concatenate([np.zeros(SAMPLE_RATE * 3, np.float32), clip.samples]))
+    assert speech_span(padded).seconds < clip.seconds + 0.6
+
+
+def test_a_spoken_scripted_session(cli, cached_models, speech, tmp_path, home):
+    replies = tmp_path / "replies"
+    code, out, err = cli(
+        "talk",
+        "--topic",
+        "travel",
+        *SMOL,
+        "--json",
+        "--save-audio",
+        str(replies),
+        "--input-audio",
+        str(speech("yesterday i go to the beach with my friends")),
+        "--input-audio",
+        str(speech("we eat fish and swim in the sea")),
+    )
+    assert code == 0, err
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["input"] == "audio" and second["input"] == "audio"
+    assert _wer("yesterday i go to the beach with my friends", first["transcript"]) <= 0.15
+    fix = first["corrections"][0]
+    assert (fix["original"].lower(), fix["corrected"], fix["kind"]) == ("go", "went", "tense")
+    timings = first["timings_ms"]
+    assert timings["asr"] > 0 and timings["tts_first_audio"] >= timings["llm_first_sentence"]
+    assert timings["tts_total"] >= timings["tts_first_audio"] > 0
+    # the learner's recordings are kept as FLAC under the data dir, referenced from the turns
+    store = Store()
+    (session,) = store.sessions("default")
+    turns = store.turns(session["id"])
+    assert [t["input"] for t in turns] == ["audio", "audio"]
+    for turn, printed in zip(turns, (first, second), strict=True):
+        assert turn["recording"] == printed["recording"]
+        assert turn["recording"].startswith(str(home)) and turn["recording"].endswith(".flac")
+        info = sf.info(turn["recording"])
+        assert (info.format, info.samplerate, info.channels) == ("FLAC", 16000, 1)
+        # --save-audio wrote one playable WAV per reply
+        wav = sf.info(printed["reply_audio"])
+        assert (wav.format, wav.samplerate, wav.channels) == ("WAV", 22050, 1)
+        assert wav.duration > 0.5
+        assert turn["reply_audio"] == printed["reply_audio"]
+    assert "no sound output device" in err  # this machine has none: shown, not spoken
+
+
+def test_typed_and_spoken_turns_in_one_run(cli, cached_models, speech):
+    code, out, err = cli(
+        "talk",
+        *SMOL,
+        "--json",
+        "--no-speak",
+        "--text",
+        "i like travel by train",
+        "--input-audio",
+        str(speech("I want to visit my grandmother next summer.")),
+    )
+    assert code == 0, err
+    typed, spoken = (json.loads(line) for line in out.splitlines())
+    assert (typed["input"], spoken["input"]) == ("text", "audio")
+    assert spoken["turn"] == 2 and spoken["reply_audio"] is None
+    assert spoken["timings_ms"]["tts_first_audio"] == 0  # --no-speak and no --save-audio
+    assert "output device" not in err  # not asked to speak: no notice
+
+
+def test_speed_changes_the_reply_length(settings):
+    import copy
+
+    from im4talkin import registry
+    from im4talkin.config import override
+
+    slow = registry.create("tts", "piper-joe", override(copy.deepcopy(settings), tts__speed=0.7))
+    fast = registry.create("tts", "piper-joe", override(copy.deepcopy(settings), tts__speed=1.5))
+    text = "Tell me about the last city you visited."
+    assert len(slow.synthesize(text)) > 1.5 * len(fast.synthesize(text))
+
+
+def test_whisper_tiny_is_chosen_with_asr_flag(
+    cli, cached_models, whisper_tiny, speech, monkeypatch
+):
+    from im4talkin import registry
+
+    monkeypatch.setitem(registry.REGISTRY, ("asr", "whisper-tiny"), lambda *a, **k: whisper_tiny)
+    code, out, err = cli(
+        "talk",
+        *SMOL,
+        "--json",
+        "--no-speak",
+        "--asr",
+        "whisper-tiny",
+        "--input-audio",
+        str(speech("She has two brothers and one sister.")),
+    )
+    assert code == 0, err
+    assert _wer("She has two brothers and one sister.", json.loads(out)["transcript"]) <= 0.15
+
+
+def test_an_unknown_asr_name_is_one_line(cli):
+    code, out, err = cli("talk", "--asr", "whisper-huge", "--text", "hello there")
+    assert code == 2 and "unknown asr 'whisper-huge'" in err and "whisper-base" in err
+    assert "Traceback" not in err
