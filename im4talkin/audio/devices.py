@@ -4,14 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
+_alsa_handler: Any = None
+
 
 def sounddevice() -> Any | None:
     """The sounddevice module, or None when PortAudio is not installed."""
+    _quiet_alsa()  # before PortAudio starts, which probes ALSA's devices
     try:
         import sounddevice as sd
     except OSError:
         return None
     return sd
+
+
+def _quiet_alsa() -> None:
+    """Stop ALSA printing its own warnings (underruns, probed plugins) over the terminal."""
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("asound")
+    if not name:
+        _alsa_handler = False
+        return
+    try:
+        lib = ctypes.CDLL(name)
+        kind = ctypes.CFUNCTYPE(
+            None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+        )
+        _alsa_handler = kind(lambda *args: None)
+        lib.snd_lib_error_set_handler(_alsa_handler)
+    except (OSError, AttributeError):
+        _alsa_handler = False
 
 
 def pick(device: str | None) -> int | str | None:

@@ -53,7 +53,8 @@ class Recorder:
             stream = self._open(rate, callback)
         notes = []
         start = time.monotonic()
-        with stream:
+        stream.start()
+        try:
             while not should_stop():
                 elapsed = time.monotonic() - start
                 if elapsed >= self.max_seconds:
@@ -64,6 +65,10 @@ class Recorder:
                 if on_level:
                     on_level(level[0], elapsed)
                 time.sleep(0.05)
+        finally:
+            # abort, not stop: stop waits for a buffer that a silent source may never fill
+            stream.abort()
+            stream.close()
         with lock:
             data = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
         if is_clipped(data):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,8 +34,61 @@ class ReplyAudio:
     """From the turn's start to the end of synthesis."""
 
 
+class Player:
+    """An output stream that stays open and plays queued audio, silence in between.
+
+    A callback stream never underruns between sentences: when the next sentence is not
+    synthesised yet it plays silence instead of making ALSA complain.
+    """
+
+    def __init__(self, sd, rate: int, device: int | str | None) -> None:
+        self._queue: deque[np.ndarray] = deque()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._stream = sd.OutputStream(
+            samplerate=rate,
+            channels=1,
+            dtype="float32",
+            device=device,
+            blocksize=rate // 20,
+            callback=self._callback,
+        )
+        self._stream.start()
+        self.latency_s = float(self._stream.latency)
+
+    def add(self, audio: np.ndarray) -> None:
+        with self._lock:
+            self._queue.append(audio.astype(np.float32, copy=False))
+            self._pending += len(audio)
+
+    @property
+    def pending(self) -> int:
+        """Samples queued and not yet handed to the device."""
+        return self._pending
+
+    def _callback(self, outdata, frames, when, status) -> None:
+        out = outdata[:, 0]
+        filled = 0
+        with self._lock:
+            while filled < frames and self._queue:
+                head = self._queue[0]
+                take = min(frames - filled, len(head))
+                out[filled : filled + take] = head[:take]
+                filled += take
+                if take == len(head):
+                    self._queue.popleft()
+                else:
+                    self._queue[0] = head[take:]
+            self._pending -= filled
+        out[filled:] = 0.0
+
+    def close(self) -> None:
+        self._stream.abort()
+        self._stream.close()
+
+
 class Speaker:
-    """Speaks reply sentences in order on background threads."""
+    """Speaks reply sentences in order: synthesis on a background thread, then a Player."""
 
     def __init__(
         self,
@@ -44,23 +98,26 @@ class Speaker:
         notice: Callable[[str], None] | None = None,
     ) -> None:
         self.tts = tts
-        self.device = devices.pick(device)
         self.notice = notice or (lambda line: None)
-        self.play = play
+        self.player: Player | None = None
         if play and (why := devices.problem(device, "output")):
             self.notice(f"{why}: replies are shown, not spoken")
-            self.play = False
+        elif play:
+            try:
+                self.player = Player(devices.sounddevice(), tts.sample_rate, devices.pick(device))
+            except Exception as err:  # PortAudioError, or a device that refuses the rate
+                self.notice(f"cannot open the sound output ({err}): replies are shown, not spoken")
         self._texts: queue.Queue = queue.Queue()
-        self._chunks: queue.Queue = queue.Queue()
         self._done = threading.Event()
         self._done.set()
         self._t0 = 0.0
         self._reply = ReplyAudio(sample_rate=tts.sample_rate)
         self._parts: list[np.ndarray] = []
-        self._error: BaseException | None = None
         threading.Thread(target=self._synth_loop, name="tts", daemon=True).start()
-        if self.play:
-            threading.Thread(target=self._play_loop, name="playback", daemon=True).start()
+
+    @property
+    def play(self) -> bool:
+        return self.player is not None
 
     def start_reply(self, t0: float | None = None) -> None:
         """Begin a reply; timings count from ``t0`` (a ``perf_counter`` value, default now)."""
@@ -84,12 +141,19 @@ class Speaker:
         return self._reply
 
     def wait_played(self, timeout: float = 120.0) -> None:
-        """Block until everything handed to playback has been played (before recording)."""
+        """Block until the reply has been played (so the microphone never records it)."""
         self.finish_reply()
-        if self.play:
-            deadline = time.monotonic() + timeout
-            while self._chunks.unfinished_tasks and time.monotonic() < deadline:
-                time.sleep(0.02)
+        if self.player is None:
+            return
+        deadline = time.monotonic() + timeout
+        while self.player.pending and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(min(self.player.latency_s, 0.5))
+
+    def close(self) -> None:
+        if self.player is not None:
+            self.player.close()
+            self.player = None
 
     def _synth_loop(self) -> None:
         while True:
@@ -101,33 +165,10 @@ class Speaker:
             try:
                 audio = self.tts.synthesize(item)
             except Exception as err:  # keep the conversation going without voice
-                self._error = err
                 self.notice(f"could not speak this reply ({err}); it is shown only")
                 continue
             if not self._parts:
                 self._reply.first_audio_s = time.perf_counter() - self._t0
             self._parts.append(audio)
-            if self.play:
-                self._chunks.put(audio)
-
-    def _play_loop(self) -> None:
-        sd = devices.sounddevice()
-        stream = None
-        while True:
-            audio = self._chunks.get()
-            try:
-                if self.play:
-                    if stream is None:
-                        stream = sd.OutputStream(
-                            samplerate=self.tts.sample_rate,
-                            channels=1,
-                            dtype="float32",
-                            device=self.device,
-                        )
-                        stream.start()
-                    stream.write(audio.reshape(-1, 1))
-            except Exception as err:  # a device that vanished mid-session
-                self.play = False
-                self.notice(f"sound output failed ({err}): replies are shown, not spoken")
-            finally:
-                self._chunks.task_done()
+            if self.player is not None:
+                self.player.add(audio)

@@ -185,7 +185,9 @@ def talk(
             _interactive(run, mic)
     finally:
         if convo.speaker:
-            convo.speaker.wait_played()
+            if scripted:  # let the last reply finish; /quit and Ctrl-C stop it at once
+                convo.speaker.wait_played()
+            convo.speaker.close()
         store.end_session(session_id)
         if not json_out:
             render.summary(console, run.results)
