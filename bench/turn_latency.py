@@ -1,11 +1,18 @@
-"""Latency of typed turns on the real stack, per stage, median of several turns.
+"""Latency of typed and spoken turns on the real stack, per stage, median of several turns.
 
 Turns run as in an interactive session: the opener is shown and the prompt prefilled while
-the learner types (not timed), then Enter starts the clock. Stages: fast feedback (Harper +
-rules), the reply's first token, first sentence and whole reply, and the LLM corrections
-that run after the reply. Each n_threads setting runs in a fresh process.
+the learner types or speaks (not timed), then Enter starts the clock. Typed stages: fast
+feedback (Harper + rules), the reply's first token, first sentence and whole reply, and the
+LLM corrections that run after the reply.
+
+``--spoken`` times spoken turns from the end of speech: each learner line is a ~5 s
+utterance spoken by espeak-ng; the clock starts when the recording ends (Enter), then
+silence trim + Whisper, fast feedback, the first reply sentence, and its first audio from
+Piper (synthesised while the LLM writes the rest; playback's own output latency, ~50 ms,
+is not included). Each setting runs in a fresh process.
 
     python bench/turn_latency.py [--llm qwen] [--threads 1 2] [--turns 6]
+    python bench/turn_latency.py --spoken [--asr whisper-base] [--asr-threads 2] [--tts-threads 1]
 """
 
 from __future__ import annotations
@@ -29,19 +36,58 @@ LINES = [
 ]
 
 
-def one_setting(llm: str, threads: int, turns: int) -> dict:
+SPOKEN = [
+    "yesterday i go to the beach with my friends and we swim in the sea all afternoon",
+    "last summer we stayed in a small hotel near the old harbour for two weeks",
+    "i want to visit japan next year because i love sushi and the mountains there",
+    "my last trip was to rome and the food was wonderful but the streets was crowded",
+    "once my flight was delay for five hours so i read a whole book at the airport",
+    "i would like to see the northern lights one day with my family in norway",
+    "i prefer trains because you can see the countryside and walk around when you want",
+]
+
+
+def _utterances(n: int) -> list:
+    import tempfile
+    from pathlib import Path
+
+    from im4talkin.audio.io import load_audio
+
+    folder = Path(tempfile.mkdtemp(prefix="im4talkin-latency-"))
+    clips = []
+    for i, line in enumerate(SPOKEN[:n]):
+        path = folder / f"{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(path), line], check=True)
+        clips.append(load_audio(path))
+    return clips
+
+
+def one_setting(args, threads: int) -> dict:
+    from im4talkin.audio.playback import Speaker
     from im4talkin.config import load_settings, override
     from im4talkin.tutor.build import build_conversation
     from im4talkin.tutor.topics import load_topic
 
-    settings = override(load_settings(), llm__name=llm, llm__n_threads=threads)
-    convo = build_conversation(settings, load_topic("travel"))
+    settings = override(
+        load_settings(),
+        llm__name=args.llm,
+        llm__n_threads=threads,
+        asr__name=args.asr,
+        asr__cpu_threads=args.asr_threads,
+        tts__threads=args.tts_threads,
+    )
+    voice = (lambda tts: Speaker(tts, play=False)) if args.spoken else None
+    convo = build_conversation(settings, load_topic("travel"), listen=args.spoken, voice=voice)
     convo.open()
     convo.partner.prefill()
+    said = _utterances(args.turns) if args.spoken else LINES[: args.turns]
     rows = []
-    for line in LINES[:turns]:
-        result = convo.turn(line)
-        rows.append(result.timings.public() | {"reply_words": len(result.reply.split())})
+    for item in said:
+        result = convo.turn(item)
+        row = result.timings.public() | {"reply_words": len(result.reply.split())}
+        if args.spoken:
+            row["clip_s"] = item.seconds
+        rows.append(row)
         convo.partner.prefill()
     return {"threads": threads, "turns": rows}
 
@@ -51,20 +97,40 @@ def main() -> None:
     ap.add_argument("--llm", default="qwen")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--turns", type=int, default=6)
+    ap.add_argument("--spoken", action="store_true", help="time spoken turns (~5 s utterances)")
+    ap.add_argument("--asr", default="whisper-base")
+    ap.add_argument("--asr-threads", type=int, default=2)
+    ap.add_argument("--tts-threads", type=int, default=1)
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(one_setting(args.llm, args.child, args.turns)))
+        print(json.dumps(one_setting(args, args.child)))
         return
-    print(f"model: {args.llm}; {args.turns} typed turns per setting; median ms (min-max)\n")
-    cols = [
-        "feedback_fast",
-        "llm_first_token",
-        "llm_first_sentence",
-        "llm_total",
-        "feedback_llm",
-        "turn_total",
-    ]
+    if args.spoken:
+        print(
+            f"model: {args.llm}; {args.asr} ({args.asr_threads} threads), Piper "
+            f"({args.tts_threads} thread); {args.turns} spoken turns per setting; "
+            "ms from the end of speech, median (min-max)\n"
+        )
+        cols = [
+            "asr",
+            "feedback_fast",
+            "llm_first_sentence",
+            "tts_first_audio",
+            "llm_total",
+            "tts_total",
+            "turn_total",
+        ]
+    else:
+        print(f"model: {args.llm}; {args.turns} typed turns per setting; median ms (min-max)\n")
+        cols = [
+            "feedback_fast",
+            "llm_first_token",
+            "llm_first_sentence",
+            "llm_total",
+            "feedback_llm",
+            "turn_total",
+        ]
     print("| n_threads | " + " | ".join(cols) + " |")
     print("| --- |" + " --- |" * len(cols))
     for threads in args.threads:
@@ -76,6 +142,13 @@ def main() -> None:
                 args.llm,
                 "--turns",
                 str(args.turns),
+                "--asr",
+                args.asr,
+                "--asr-threads",
+                str(args.asr_threads),
+                "--tts-threads",
+                str(args.tts_threads),
+                *(["--spoken"] if args.spoken else []),
                 "--child",
                 str(threads),
             ],
@@ -91,6 +164,10 @@ def main() -> None:
             vals = [float(r[col]) for r in rows]
             cells.append(f"{median(vals):.0f} ({min(vals):.0f}-{max(vals):.0f})")
         print(f"| {threads} | " + " | ".join(cells) + " |")
+        if args.spoken:
+            clip = median([r["clip_s"] for r in rows])
+            words = median([r["reply_words"] for r in rows])
+            print(f"<!-- n_threads={threads}: utterance {clip:.1f} s, reply {words:.0f} words -->")
 
 
 if __name__ == "__main__":

@@ -50,6 +50,15 @@ class FeedbackConfig:
     """Cap on the LLM's correction output."""
 
 
+LEARNER_PROMPT = (
+    "Um, yesterday I go to market and I buy two apple. My brother don't like coffee, "
+    "he drink tea. She have three cat. We was very tired."
+)
+"""Whisper's priming text: learner English, so mistakes are written down as spoken. On
+sentences not in it (bench/mistake_survival.py) it kept more mistakes and lowered WER with
+Whisper base; with tiny.en it did not help."""
+
+
 @dataclass
 class ASRConfig:
     """Speech recognition."""
@@ -60,8 +69,9 @@ class ASRConfig:
     """CTranslate2 threads; recognition runs alone, before the reply starts."""
     beam_size: int = 5
     """Beam search width (1 was worse at keeping mistakes and at WER)."""
-    initial_prompt: str = ""
-    """Text Whisper is primed with; empty: none (see bench/mistake_survival.py)."""
+    initial_prompt: str = "auto"
+    """Text Whisper is primed with; ``auto``: :data:`LEARNER_PROMPT` for whisper-base (it
+    helped there) and none for whisper-tiny (it did not); "" for none."""
 
 
 @dataclass

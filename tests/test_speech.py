@@ -176,3 +176,27 @@ def test_an_unknown_asr_name_is_one_line(cli):
     code, out, err = cli("talk", "--asr", "whisper-huge", "--text", "hello there")
     assert code == 2 and "unknown asr 'whisper-huge'" in err and "whisper-base" in err
     assert "Traceback" not in err
+
+
+def test_typed_turns_are_voiced_too(cli, cached_models, tmp_path):
+    code, out, err = cli(
+        "talk", *SMOL, "--json", "--save-audio", str(tmp_path), "--text", "i like travel by train"
+    )
+    assert code == 0, err
+    turn = json.loads(out)
+    assert turn["input"] == "text" and turn["recording"] is None
+    assert sf.info(turn["reply_audio"]).duration > 0.5
+    assert turn["timings_ms"]["tts_first_audio"] > 0
+
+
+def test_the_learner_prompt_is_used_with_whisper_base_only(whisper_base, whisper_tiny, settings):
+    from im4talkin import registry
+    from im4talkin.config import LEARNER_PROMPT, override
+
+    assert settings.asr.initial_prompt == "auto"
+    assert whisper_base.initial_prompt == LEARNER_PROMPT
+    assert whisper_tiny.initial_prompt is None
+    import copy
+
+    custom = override(copy.deepcopy(settings), asr__initial_prompt="")
+    assert registry.create("asr", "whisper-base", custom).initial_prompt is None

@@ -208,7 +208,10 @@ def _save_dir(path: Path) -> Path:
 
 
 def _microphone(settings: Settings, notice):
-    """A recorder when push-to-talk can work here, else None (with one notice line)."""
+    """A recorder when push-to-talk can work here, else None (with one notice line).
+
+    A microphone named with ``--device`` that cannot be used is an error, not a notice.
+    """
     if not sys.stdin.isatty():
         return None
     from ..audio.mic import Recorder
@@ -216,6 +219,8 @@ def _microphone(settings: Settings, notice):
     try:
         return Recorder(settings.audio.input_device or None, settings.audio.max_seconds)
     except InputError as err:
+        if settings.audio.input_device:
+            raise
         notice(str(err))
         return None
 
