@@ -96,3 +96,13 @@ def test_rules_and_harper_on_the_dev_set(harper, rules, nlp):
         elif any(item["fix"] in c.corrected for c in found):
             caught += 1
     assert caught >= 20 and false_alarms <= 1
+
+
+def test_spoken_praise_never_credits_a_verb_form_whisper_may_have_fixed(nlp):
+    from im4talkin.feedback.praise import praise_for
+
+    doc = nlp("last summer i visited my uncle in the mountains")
+    assert "past tense" in praise_for(doc, [])
+    spoken = praise_for(doc, [], spoken=True)
+    assert spoken.startswith("I heard no mistakes") and "visited" not in spoken
+    assert "because" in praise_for(nlp("i stayed home because it rained"), [], spoken=True)

@@ -53,7 +53,8 @@ def marked(text: str, corrections: Sequence[Correction]) -> Text:
 def feedback_panel(result: TurnResult) -> Panel:
     """What the learner wrote, the corrections with why, and praise."""
     fb = result.feedback
-    parts: list = [Text.assemble(("You: ", "bold"), marked(result.transcript, fb.corrections))]
+    who = "Heard: " if result.input == "audio" else "You: "
+    parts: list = [Text.assemble((who, "bold"), marked(result.transcript, fb.corrections))]
     if fb.corrections:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("you wrote", style="red")

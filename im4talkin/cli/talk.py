@@ -283,13 +283,15 @@ class _Run:
             if quiet:
                 return
             if not started:
-                if isinstance(said, Clip):
-                    self.console.print("[dim](heard)[/]")
                 self.console.print(f"[bold cyan]{name}:[/] ", end="")
                 started = True
             self.console.print(sentence + " ", end="", highlight=False)
 
-        result = self.convo.turn(said, on_sentence=show, start=start)
+        def heard(text: str) -> None:
+            if not quiet:
+                self.console.print(f"[dim]heard:[/] {text}", highlight=False)
+
+        result = self.convo.turn(said, on_sentence=show, start=start, on_heard=heard)
         if not quiet:
             self.console.print()
             self.console.print(render.feedback_panel(result))

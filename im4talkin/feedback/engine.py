@@ -71,8 +71,10 @@ class FeedbackEngine:
             return []
         return corrections_from_rewrite(self.nlp, text, rewrite)
 
-    def finish(self, text: str, corrections: Sequence[Correction]) -> Feedback:
-        """Merge everything found and add praise."""
+    def finish(
+        self, text: str, corrections: Sequence[Correction], spoken: bool = False
+    ) -> Feedback:
+        """Merge everything found and add praise (``spoken``: ``text`` is a transcript)."""
         merged = merge(corrections)
-        praise = praise_for(self.nlp(text), merged, self.vocabulary)
+        praise = praise_for(self.nlp(text), merged, self.vocabulary, spoken)
         return Feedback(tuple(merged), praise)

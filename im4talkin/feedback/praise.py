@@ -63,20 +63,25 @@ def _vocabulary(doc, vocabulary: Sequence[str]) -> str | None:
     return None
 
 
-def praise_for(doc, corrections: Sequence[Correction], vocabulary: Sequence[str] = ()) -> str:
-    """One or two specific compliments for ``doc`` (a spaCy Doc of the learner sentence)."""
-    found = [
-        p
-        for p in (
-            _linker(doc, corrections),
-            _vocabulary(doc, vocabulary),
-            _irregular_past(doc, corrections),
-            _tense(doc, corrections),
-        )
-        if p
-    ]
+def praise_for(
+    doc, corrections: Sequence[Correction], vocabulary: Sequence[str] = (), spoken: bool = False
+) -> str:
+    """One or two specific compliments for ``doc`` (a spaCy Doc of the learner sentence).
+
+    For a ``spoken`` turn ``doc`` is what Whisper heard, and Whisper sometimes "fixes" a
+    verb form itself (bench/mistake_survival.py), so verb forms are not praised there and a
+    clean transcript is "no mistakes heard", not "no mistakes".
+    """
+    checks = [_linker(doc, corrections), _vocabulary(doc, vocabulary)]
+    if not spoken:
+        checks += [_irregular_past(doc, corrections), _tense(doc, corrections)]
+    found = [p for p in checks if p]
     if not corrections:
-        lead = "No mistakes in that sentence, well done!"
+        lead = (
+            "I heard no mistakes, well done!"
+            if spoken
+            else "No mistakes in that sentence, well done!"
+        )
         return f"{lead} {found[0]}" if found else lead
     if found:
         return found[0]

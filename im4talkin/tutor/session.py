@@ -87,9 +87,11 @@ class Conversation:
         said: str | Clip,
         on_sentence: SentenceSink | None = None,
         start: float | None = None,
+        on_heard: SentenceSink | None = None,
     ) -> TurnResult:
         """Run one turn on typed text or a recording.
 
+        ``on_heard`` receives the transcript of a recording as soon as it exists;
         ``on_sentence`` receives each reply sentence as soon as it exists, and so does the
         speaker. Timings count from ``start`` (a ``perf_counter`` value: for a recording,
         the end of speech), default now.
@@ -98,6 +100,8 @@ class Conversation:
         spoken = isinstance(said, Clip)
         text = self.hear(said) if spoken else said
         asr_s = time.perf_counter() - start if spoken else 0.0
+        if spoken and on_heard:
+            on_heard(text)
         text = check_input(text, self.is_english, spoken=spoken)
         fast = self.feedback.fast(text)
         fast_s = time.perf_counter() - start
@@ -113,7 +117,7 @@ class Conversation:
                 self.speaker.say(sentence)
         late_start = time.perf_counter()
         late = self.feedback.from_llm(text) if self.llm_feedback else []
-        result = self.feedback.finish(text, [*fast, *late])
+        result = self.feedback.finish(text, [*fast, *late], spoken=spoken)
         late_end = time.perf_counter()
         self.last_audio = self.speaker.finish_reply() if self.speaker else None
         now = time.perf_counter()
