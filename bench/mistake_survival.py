@@ -26,6 +26,7 @@ import jiwer
 from _common import dev_set, heldout_set, median
 
 from im4talkin import registry
+from im4talkin.asr.whisper import VERBATIM
 from im4talkin.audio.io import load_audio, speech_span
 from im4talkin.config import LEARNER_PROMPT, load_settings
 
@@ -35,29 +36,10 @@ SETTINGS = {
     # faster-whisper's own defaults: temperature fallback, conditioning on earlier text
     "library defaults": dict(beam_size=5, vad_filter=False),
     # verbatim-leaning decoding (asr/whisper.py), without and with the learner prompt
-    "verbatim beam 5": dict(
-        beam_size=5,
-        temperature=0.0,
-        condition_on_previous_text=False,
-        without_timestamps=True,
-        vad_filter=True,
-    ),
-    "verbatim beam 1": dict(
-        beam_size=1,
-        temperature=0.0,
-        condition_on_previous_text=False,
-        without_timestamps=True,
-        vad_filter=True,
-    ),
-    # what im4talkin runs: configs/default.toml's asr.initial_prompt
-    "verbatim beam 5 + prompt": dict(
-        beam_size=5,
-        temperature=0.0,
-        condition_on_previous_text=False,
-        without_timestamps=True,
-        vad_filter=True,
-        initial_prompt=PROMPT,
-    ),
+    "verbatim beam 5": dict(VERBATIM, beam_size=5),
+    "verbatim beam 1": dict(VERBATIM, beam_size=1),
+    # what im4talkin runs with whisper-base: asr.initial_prompt = "auto"
+    "verbatim beam 5 + prompt": dict(VERBATIM, beam_size=5, initial_prompt=PROMPT),
 }
 
 

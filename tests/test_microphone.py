@@ -217,3 +217,12 @@ def test_the_interactive_loop_in_tmux_a_spoken_and_a_typed_turn(pulse, speech, h
     assert sf.info(turns[0]["recording"]).format == "FLAC"
     assert turns[1]["text"] == "i like travel by train"
     assert turns[0]["timings"]["asr"] > 0
+
+
+def test_the_level_meter_follows_the_voice():
+    from im4talkin.cli.record import BAR, meter
+
+    quiet, speaking, loud = (meter(level, 2.0, 30).plain for level in (1e-4, 0.1, 1.0))
+    assert quiet.count("▮") == 0 and quiet.count("▯") == BAR
+    assert 12 <= speaking.count("▮") <= 20 and "2.0 s / 30 s" in speaking
+    assert loud.count("▮") == BAR and "Enter stops" in loud

@@ -13,6 +13,15 @@ import numpy as np
 
 from ..errors import ModelError
 
+VERBATIM = {
+    "temperature": 0.0,
+    "condition_on_previous_text": False,
+    "without_timestamps": True,
+    "vad_filter": True,
+}
+"""Decoding that writes down what was said: no fallback sampling, no carried-over context;
+the VAD keeps long pauses from making Whisper skip or invent text."""
+
 NO_SPEECH = 0.6
 """Whisper's own test for a hallucinated segment: no-speech probability above this..."""
 LOW_LOGPROB = -1.0
@@ -66,11 +75,8 @@ class WhisperASR:
             language="en",
             task="transcribe",
             beam_size=self.beam_size,
-            temperature=0.0,
-            condition_on_previous_text=False,
-            without_timestamps=True,
             initial_prompt=self.initial_prompt,
-            vad_filter=True,
+            **VERBATIM,
         )
         words = [
             seg.text.strip()

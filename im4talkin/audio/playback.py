@@ -31,7 +31,7 @@ class ReplyAudio:
     first_audio_s: float = 0.0
     """From the turn's start to the first chunk handed to playback."""
     total_s: float = 0.0
-    """From the turn's start to the end of synthesis."""
+    """From the turn's start to the end of the last sentence's synthesis."""
 
 
 class Player:
@@ -159,7 +159,6 @@ class Speaker:
         while True:
             item = self._texts.get()
             if item is _END:
-                self._reply.total_s = time.perf_counter() - self._t0
                 self._done.set()
                 continue
             try:
@@ -167,8 +166,10 @@ class Speaker:
             except Exception as err:  # keep the conversation going without voice
                 self.notice(f"could not speak this reply ({err}); it is shown only")
                 continue
+            now = time.perf_counter() - self._t0
             if not self._parts:
-                self._reply.first_audio_s = time.perf_counter() - self._t0
+                self._reply.first_audio_s = now
+            self._reply.total_s = now
             self._parts.append(audio)
             if self.player is not None:
                 self.player.add(audio)

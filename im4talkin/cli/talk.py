@@ -34,12 +34,18 @@ from .record import push_to_talk
 
 
 @contextmanager
-def _assembly_progress(console: Console):
-    """A progress bar for the one-time join of a bundled model; silent when nothing to do."""
+def _assembly_progress(console: Console, status=None):
+    """A progress bar for the one-time join of a bundled model; silent when nothing to do.
+
+    ``status`` is the spinner shown while models load: it is stopped before the bar starts,
+    since a terminal can show only one live display at a time.
+    """
     bar: dict = {}
 
     def update(done: int, total: int) -> None:
         if "p" not in bar:
+            if status is not None:
+                status.stop()
             bar["p"] = Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
@@ -152,9 +158,9 @@ def talk(
         def voice(tts):
             return Speaker(tts, play=play, device=settings.audio.output_device, notice=notice)
 
-    with _assembly_progress(Console(stderr=True)) as progress:
-        loading = console.status("loading your partner...", spinner="dots")
-        with loading if not json_out else nullcontext():
+    loading = None if json_out else console.status("loading your partner...", spinner="dots")
+    with _assembly_progress(Console(stderr=True), loading) as progress:
+        with loading or nullcontext():
             convo = build_conversation(
                 settings,
                 chosen,
