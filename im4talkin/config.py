@@ -177,6 +177,8 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
             pass
     if kind is float and isinstance(value, int):
         return float(value)
+    if kind is str and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # e.g. input_device = 2
     raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}")
 
 

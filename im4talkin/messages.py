@@ -74,7 +74,7 @@ class TurnTimings:
     llm_total: float = 0.0
     turn_total: float = 0.0
     asr: float = 0.0
-    """Speech recognition of a spoken turn (0 for typed turns)."""
+    """Silence trim and speech recognition of a spoken turn (0 for typed turns)."""
     tts_first_audio: float = 0.0
     """From the turn's start to the first reply audio (0 when nothing was spoken)."""
     tts_total: float = 0.0

@@ -107,6 +107,18 @@ def speech(tmp_path_factory, piper):
 
 
 @pytest.fixture
+def no_speakers(monkeypatch):
+    """This machine's real state (no sound devices) on machines that do have some."""
+    from im4talkin.audio import devices
+
+    if devices.problem(None, "output") is None:
+        monkeypatch.setattr(
+            devices, "problem", lambda device, kind: f"no sound {kind} device found"
+        )
+        monkeypatch.setattr(devices, "listing", lambda: [])
+
+
+@pytest.fixture
 def cached_models(monkeypatch, smollm2, harper, rules, whisper_base, piper):
     """Make the registry hand out the session's loaded models (the CLI runs in process)."""
     made = {

@@ -64,7 +64,7 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_audio_is_one_line_and_keeps_earlier_turns(case, cli, cached_models, speech, tmp_path):
+def test_bad_audio_is_one_line_and_nothing_is_lost(case, cli, cached_models, speech, tmp_path):
     make, message = BAD[case]
     bad = make(tmp_path, speech)
     code, out, err = cli(
@@ -76,6 +76,8 @@ def test_bad_audio_is_one_line_and_keeps_earlier_turns(case, cli, cached_models,
     if case == "silence":  # found while running: the typed turn before it is saved
         assert [t["text"] for t in _saved_turns()] == ["i like travel by train"]
         assert json.loads(out)["turn"] == 1
+    else:  # found before the session starts: nothing half done
+        assert out == "" and not _saved_turns()
 
 
 def test_a_file_that_cannot_be_decoded_fails_before_the_session_starts(

@@ -131,7 +131,7 @@ def test_devices_lists_the_virtual_microphone(pulse):
     assert "pulse" in out.stdout and "input" in out.stdout
 
 
-def test_devices_without_any_sound_device(cli):
+def test_devices_without_any_sound_device(cli, no_speakers):
     code, out, err = cli("devices")
     assert code == 0 and "No sound devices found" in out and "--input-audio" in out
 

@@ -79,7 +79,7 @@ def test_silence_is_trimmed_around_speech(speech):
     assert speech_span(padded).seconds < clip.seconds + 0.6
 
 
-def test_a_spoken_scripted_session(cli, cached_models, speech, tmp_path, home):
+def test_a_spoken_scripted_session(cli, cached_models, speech, tmp_path, home, no_speakers):
     replies = tmp_path / "replies"
     code, out, err = cli(
         "talk",
@@ -157,7 +157,13 @@ def test_whisper_tiny_is_chosen_with_asr_flag(
 ):
     from im4talkin import registry
 
-    monkeypatch.setitem(registry.REGISTRY, ("asr", "whisper-tiny"), lambda *a, **k: whisper_tiny)
+    used = []
+
+    def tiny(*args, **kwargs):
+        used.append("whisper-tiny")
+        return whisper_tiny
+
+    monkeypatch.setitem(registry.REGISTRY, ("asr", "whisper-tiny"), tiny)
     code, out, err = cli(
         "talk",
         *SMOL,
@@ -169,6 +175,7 @@ def test_whisper_tiny_is_chosen_with_asr_flag(
         str(speech("She has two brothers and one sister.")),
     )
     assert code == 0, err
+    assert used == ["whisper-tiny"]
     assert _wer("She has two brothers and one sister.", json.loads(out)["transcript"]) <= 0.15
 
 

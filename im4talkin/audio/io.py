@@ -20,6 +20,8 @@ FORMATS = "wav, flac, ogg or mp3"
 CLIPPED_SHARE = 0.001
 """Share of samples at full scale above which a recording counts as clipped."""
 SILENT_PEAK = 1e-3
+MIN_RATE, MAX_RATE = 4_000, 384_000
+"""Sample rates a real recording has; a header outside them is damaged."""
 """A recording whose loudest sample is below this is silence, whatever the VAD says."""
 
 
@@ -59,18 +61,25 @@ def load_audio(path: str | Path, max_seconds: float = 30.0) -> Clip:
 
     p = Path(path).expanduser()
     hint = f"give a recording in {FORMATS}"
-    if not p.exists():
-        raise InputError(f"{path}: no such file; {hint}")
-    if not p.is_file():
-        raise InputError(f"{path} is not a file; {hint}")
-    if p.stat().st_size == 0:
-        raise InputError(f"{path} is empty (0 bytes); record it again")
     try:
+        if not p.exists():
+            raise InputError(f"{path}: no such file; {hint}")
+        if not p.is_file():
+            raise InputError(f"{path} is not a file; {hint}")
+        if p.stat().st_size == 0:
+            raise InputError(f"{path} is empty (0 bytes); record it again")
         info = sf.info(str(p))
+    except OSError as err:  # a name too long, a folder that cannot be read
+        raise InputError(f"cannot open {path} ({err.strerror or err}); {hint}") from None
+    except UnicodeError:
+        raise InputError(f"cannot open {path}: rename it with plain characters") from None
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
         raise InputError(f"{path} is not audio im4talkin can read ({_why(err)}); {hint}") from None
-    if info.samplerate <= 0 or info.channels <= 0:
-        raise InputError(f"{path} has no audio in it; {hint}")
+    if info.channels <= 0 or not MIN_RATE <= info.samplerate <= MAX_RATE:
+        raise InputError(
+            f"{path} says it has {info.channels} channels at {info.samplerate} Hz, which is not "
+            f"a recording; {hint}"
+        )
     notes = []
     limit = int(max_seconds * info.samplerate)
     if info.frames > limit:
@@ -94,13 +103,18 @@ def load_audio(path: str | Path, max_seconds: float = 30.0) -> Clip:
         notes.append(
             f"{p.name} ends early (truncated?); used the {len(data) / rate:.1f} s that are there"
         )
-    if not np.isfinite(data).all():
-        raise InputError(f"{path} holds invalid samples (NaN or infinity); record it again")
+    if not np.isfinite(data).all() or float(np.max(np.abs(data))) > 1e6:
+        raise InputError(
+            f"{path} holds invalid samples (NaN, infinity or absurd values); record it again"
+        )
     if is_clipped(data):
         notes.append(
             f"{p.name} is clipped (too loud); words may be misheard, record a little quieter"
         )
-    return Clip(to_mono_16k(data, rate), source=str(p), notes=notes)
+    samples = to_mono_16k(np.clip(data, -1.0, 1.0), rate)
+    if samples.size == 0:
+        raise InputError(f"{path} is too short to hold speech; record it again")
+    return Clip(samples, source=str(p), notes=notes)
 
 
 def _read_frames(path: Path, limit: int) -> tuple[np.ndarray, bool]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import DeviceError
 from . import devices
 from .io import SAMPLE_RATE, Clip, is_clipped, to_mono_16k
 
@@ -24,7 +24,7 @@ class Recorder:
     def __init__(self, device: str | None = None, max_seconds: float = 30.0) -> None:
         why = devices.problem(device, "input")
         if why:
-            raise InputError(NO_MIC.format(why=why))
+            raise DeviceError(NO_MIC.format(why=why))
         self.sd = devices.sounddevice()
         self.device = devices.pick(device)
         self.max_seconds = max_seconds
@@ -49,12 +49,15 @@ class Recorder:
         try:
             stream = self._open(rate, callback)
         except self.sd.PortAudioError:  # a device that cannot do 16 kHz: record natively
-            rate = int(self.sd.query_devices(self.device, kind="input")["default_samplerate"])
-            stream = self._open(rate, callback)
+            try:
+                rate = int(self.sd.query_devices(self.device, kind="input")["default_samplerate"])
+                stream = self._open(rate, callback)
+            except (self.sd.PortAudioError, ValueError) as err:
+                raise DeviceError(f"cannot record from the microphone ({err})") from None
         notes = []
         start = time.monotonic()
-        stream.start()
         try:
+            stream.start()
             while not should_stop():
                 elapsed = time.monotonic() - start
                 if elapsed >= self.max_seconds:
@@ -65,10 +68,15 @@ class Recorder:
                 if on_level:
                     on_level(level[0], elapsed)
                 time.sleep(0.05)
+        except self.sd.PortAudioError as err:
+            raise DeviceError(f"the microphone stopped working ({err})") from None
         finally:
             # abort, not stop: stop waits for a buffer that a silent source may never fill
-            stream.abort()
-            stream.close()
+            try:
+                stream.abort()
+                stream.close()
+            except self.sd.PortAudioError:
+                pass
         with lock:
             data = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
         if is_clipped(data):

@@ -3,7 +3,7 @@
 The turn hands each reply sentence to :meth:`Speaker.say` as soon as it exists. A synthesis
 thread turns sentences into audio in order and passes each chunk to a playback thread, so
 sentence n+1 is synthesised while sentence n plays. With no output device the reply is only
-synthesised when its audio is to be saved.
+synthesised when its audio is to be saved (``keep``).
 """
 
 from __future__ import annotations
@@ -96,13 +96,14 @@ class Speaker:
         play: bool = True,
         device: str | None = None,
         notice: Callable[[str], None] | None = None,
+        keep: bool = False,
     ) -> None:
         self.tts = tts
         self.notice = notice or (lambda line: None)
+        self.keep = keep
+        """Keep each reply's audio (for ``--save-audio``) even when it is not played."""
         self.player: Player | None = None
-        if play and (why := devices.problem(device, "output")):
-            self.notice(f"{why}: replies are shown, not spoken")
-        elif play:
+        if play:
             try:
                 self.player = Player(devices.sounddevice(), tts.sample_rate, devices.pick(device))
             except Exception as err:  # PortAudioError, or a device that refuses the rate
@@ -161,15 +162,16 @@ class Speaker:
             if item is _END:
                 self._done.set()
                 continue
+            if self.player is None and not self.keep:
+                continue  # neither played nor saved: spare the cores
             try:
                 audio = self.tts.synthesize(item)
+                now = time.perf_counter() - self._t0
+                if not self._parts:
+                    self._reply.first_audio_s = now
+                self._reply.total_s = now
+                self._parts.append(audio)
+                if self.player is not None:
+                    self.player.add(audio)
             except Exception as err:  # keep the conversation going without voice
                 self.notice(f"could not speak this reply ({err}); it is shown only")
-                continue
-            now = time.perf_counter() - self._t0
-            if not self._parts:
-                self._reply.first_audio_s = now
-            self._reply.total_s = now
-            self._parts.append(audio)
-            if self.player is not None:
-                self.player.add(audio)

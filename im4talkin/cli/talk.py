@@ -22,7 +22,7 @@ from .. import registry
 from ..audio import devices
 from ..audio.io import Clip, load_audio, write_flac, write_wav
 from ..config import Settings, load_settings, override
-from ..errors import InputError
+from ..errors import DeviceError, InputError, StorageError
 from ..messages import TurnResult
 from ..paths import data_dir
 from ..store.db import SessionInfo, Store
@@ -156,7 +156,13 @@ def talk(
         from ..audio.playback import Speaker
 
         def voice(tts):
-            return Speaker(tts, play=play, device=settings.audio.output_device, notice=notice)
+            return Speaker(
+                tts,
+                play=play,
+                device=settings.audio.output_device,
+                notice=notice,
+                keep=save_dir is not None,
+            )
 
     loading = None if json_out else console.status("loading your partner...", spinner="dots")
     with _assembly_progress(Console(stderr=True), loading) as progress:
@@ -177,6 +183,7 @@ def talk(
             console, chosen, settings.level, convo.partner.model.name, spoken=mic is not None
         )
         console.print(f"[bold cyan]{render.partner_name(chosen)}:[/] {opener}")
+    finished = False
     try:
         if scripted:
             convo.partner.prefill()
@@ -184,20 +191,23 @@ def talk(
                 run.turn(line)
             for clip in clips:
                 run.turn(clip)
+            finished = True
         else:
             if convo.speaker:
                 convo.speaker.start_reply()
                 convo.speaker.say(opener)
             _interactive(run, mic)
     finally:
-        if convo.speaker:
-            if scripted:  # let the last reply finish; /quit and Ctrl-C stop it at once
-                convo.speaker.wait_played()
-            convo.speaker.close()
-        store.end_session(session_id)
-        if not json_out:
-            render.summary(console, run.results)
-        store.close()
+        try:
+            if convo.speaker:
+                if finished:  # let the last reply finish; /quit and Ctrl-C stop it at once
+                    convo.speaker.wait_played()
+                convo.speaker.close()
+        finally:
+            store.end_session(session_id)
+            if not json_out:
+                render.summary(console, run.results)
+            store.close()
 
 
 def _save_dir(path: Path) -> Path:
@@ -224,7 +234,7 @@ def _microphone(settings: Settings, notice):
 
     try:
         return Recorder(settings.audio.input_device or None, settings.audio.max_seconds)
-    except InputError as err:
+    except DeviceError as err:
         if settings.audio.input_device:
             raise
         notice(str(err))
@@ -255,26 +265,35 @@ class _Run:
     def turn(self, said: str | Clip, start: float | None = None) -> TurnResult:
         """Run, show, save and print one turn; InputError leaves the session as it was."""
         convo = self.convo
-        number = convo.turn_count + 1
-        recording = None
         if isinstance(said, Clip):
             for line in said.notes:
                 self.notice(line)
-            recording = self._recording_path(number)
-            write_flac(recording, said.samples)
         result = self._run(said, start)
-        result.recording = str(recording) if recording else None
-        if self.save_dir and convo.last_audio is not None and convo.last_audio.samples.size:
+        if isinstance(said, Clip):
+            result.recording = str(self._keep_recording(result.turn, said))
+        audio = convo.last_audio
+        if self.save_dir and audio is not None and audio.samples.size:
             path = self.save_dir / f"session-{self.session_id}-turn-{result.turn}.wav"
-            result.reply_audio = str(
-                write_wav(path, convo.last_audio.samples, convo.last_audio.sample_rate)
-            )
+            try:
+                result.reply_audio = str(write_wav(path, audio.samples, audio.sample_rate))
+            except (OSError, RuntimeError) as err:  # the turn itself is still saved
+                self.notice(f"could not write {path} ({err}); the turn is saved without it")
         self.store.save_turn(self.session_id, result)
         self.results.append(result)
         if self.json_out:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
             sys.stdout.flush()
         return result
+
+    def _keep_recording(self, number: int, clip: Clip) -> Path:
+        path = self._recording_path(number)
+        try:
+            return write_flac(path, clip.samples)
+        except (OSError, RuntimeError) as err:
+            raise StorageError(
+                f"cannot save your recording to {path} ({err}); free some disk space "
+                "or set IM4TALKIN_HOME to a writable folder"
+            ) from None
 
     def _recording_path(self, number: int) -> Path:
         return data_dir() / "recordings" / f"session-{self.session_id}" / f"turn-{number}.flac"
@@ -306,6 +325,7 @@ class _Run:
 
 HELP_SPOKEN = "Press Enter to speak (Enter again to stop), or type a sentence. /quit ends."
 HELP_TYPED = "Type a sentence and press Enter, or /quit to stop."
+COMMANDS = "/talk records a turn, /text types one, /quit ends the session"
 
 
 def _interactive(run: _Run, mic) -> None:
@@ -330,6 +350,12 @@ def _interactive(run: _Run, mic) -> None:
                     convo.speaker.wait_played()  # never record the partner's own voice
                 said = push_to_talk(mic, console)
                 start = time.perf_counter()
+            elif command == "/talk":
+                console.print("[yellow]no microphone in this session: type your turn[/]")
+                continue
+            elif command.startswith("/"):
+                console.print(f"[yellow]unknown command {command}: {COMMANDS}[/]")
+                continue
             elif not command:
                 console.print(f"[dim]{HELP_SPOKEN if mic else HELP_TYPED}[/]")
                 continue
@@ -337,7 +363,11 @@ def _interactive(run: _Run, mic) -> None:
         except InputError as err:
             console.print(f"[yellow]{err}[/]")
             continue
-        except KeyboardInterrupt:
+        except DeviceError as err:  # the microphone went away: carry on typing
+            console.print(f"[yellow]{err}; type your turns from now on[/]")
+            mic = None
+            continue
+        except (KeyboardInterrupt, EOFError):
             console.print("\n[dim]turn cancelled; the session so far is saved.[/]")
             return
         threading.Thread(target=convo.partner.prefill, daemon=True).start()

@@ -94,7 +94,7 @@ class Conversation:
         ``on_heard`` receives the transcript of a recording as soon as it exists;
         ``on_sentence`` receives each reply sentence as soon as it exists, and so does the
         speaker. Timings count from ``start`` (a ``perf_counter`` value: for a recording,
-        the end of speech), default now.
+        the moment it ended, when the learner pressed Enter), default now.
         """
         start = time.perf_counter() if start is None else start
         spoken = isinstance(said, Clip)
@@ -109,6 +109,7 @@ class Conversation:
         sentences = []
         if self.speaker:
             self.speaker.start_reply(start)
+        reply_s = time.perf_counter() - start  # the partner starts writing
         for sentence in self.partner.reply(text, stats):
             sentences.append(sentence)
             if on_sentence:
@@ -126,8 +127,8 @@ class Conversation:
             asr=1000 * asr_s,
             feedback_fast=1000 * (fast_s - asr_s),
             feedback_llm=1000 * (late_end - late_start),
-            llm_first_token=1000 * (fast_s + stats.first_token_s),
-            llm_first_sentence=1000 * (fast_s + stats.first_sentence_s),
+            llm_first_token=1000 * (reply_s + stats.first_token_s),
+            llm_first_sentence=1000 * (reply_s + stats.first_sentence_s),
             llm_total=1000 * stats.total_s,
             tts_first_audio=1000 * self.last_audio.first_audio_s if self.last_audio else 0.0,
             tts_total=1000 * self.last_audio.total_s if self.last_audio else 0.0,
