@@ -76,7 +76,7 @@ def one_setting(args, threads: int) -> dict:
         asr__cpu_threads=args.asr_threads,
         tts__threads=args.tts_threads,
     )
-    voice = (lambda tts: Speaker(tts, play=False)) if args.spoken else None
+    voice = (lambda tts: Speaker(tts, play=False, keep=True)) if args.spoken else None
     convo = build_conversation(settings, load_topic("travel"), listen=args.spoken, voice=voice)
     convo.open()
     convo.partner.prefill()
