@@ -34,6 +34,14 @@ class LLMConfig:
     """Sampling temperature of replies."""
     seed: int = 7
     """Sampling seed, for repeatable sessions."""
+    url: str = ""
+    """For ``name = "openai"``: an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1."""
+    server_model: str = ""
+    """For ``openai``: the model name to ask the server for (vLLM needs it); empty: its default."""
+    api_key: str = ""
+    """For ``openai``: a bearer token, if the server wants one."""
+    timeout: float = 30.0
+    """For ``openai``: seconds to wait for the server before giving up on a turn."""
 
 
 @dataclass

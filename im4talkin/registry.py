@@ -57,6 +57,23 @@ def _smollm2(settings: Settings, progress: Any = None, n_ctx: int | None = None)
     return _llama(path, custom or "smollm2-135m", settings, n_ctx)
 
 
+def _openai(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
+    from .llm.openai import OpenAIChat
+
+    cfg = settings.llm
+    if not cfg.url:
+        raise ConfigError("--llm openai needs the server's URL: --llm-url http://HOST:PORT/v1")
+    return OpenAIChat(
+        cfg.url,
+        model=cfg.server_model,
+        api_key=cfg.api_key,
+        n_ctx=n_ctx or cfg.n_ctx,
+        temperature=cfg.temperature,
+        seed=cfg.seed,
+        timeout=cfg.timeout,
+    )
+
+
 def _harper(settings: Settings) -> Any:
     from .feedback.harper import HarperChecker
 
@@ -115,6 +132,7 @@ def _piper_joe(settings: Settings) -> Any:
 REGISTRY: dict[tuple[str, str], Factory] = {
     ("llm", "qwen"): _qwen,
     ("llm", "smollm2"): _smollm2,
+    ("llm", "openai"): _openai,
     ("checker", "harper"): _harper,
     ("checker", "rules"): _rules,
     ("asr", "whisper-base"): _whisper_base,

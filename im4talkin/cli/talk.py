@@ -22,7 +22,7 @@ from .. import registry
 from ..audio import devices
 from ..audio.io import Clip, load_audio, write_flac, write_wav
 from ..config import Settings, load_settings, override
-from ..errors import DeviceError, InputError, StorageError
+from ..errors import DeviceError, InputError, ModelError, StorageError
 from ..messages import TurnResult
 from ..paths import data_dir
 from ..store.db import SessionInfo, Store
@@ -104,10 +104,15 @@ def talk(
         bool, typer.Option("--typed", help="Type every turn; do not use the microphone.")
     ] = False,
     llm: Annotated[
-        str | None, typer.Option(help="Partner model: qwen (default) or smollm2.")
+        str | None,
+        typer.Option(help="Partner model: qwen (default), smollm2, or openai (a server)."),
     ] = None,
     llm_model: Annotated[
         str | None, typer.Option("--llm-model", help="Any chat GGUF file to use as the partner.")
+    ] = None,
+    llm_url: Annotated[
+        str | None,
+        typer.Option("--llm-url", help="With --llm openai: the server, e.g. http://HOST:PORT/v1."),
     ] = None,
     level: Annotated[str | None, typer.Option(help="Your level: A2, B1 or B2.")] = None,
     learner: Annotated[str | None, typer.Option(help="Whose history this session joins.")] = None,
@@ -128,6 +133,7 @@ def talk(
             learner=learner,
             llm__name=llm,
             llm__model_path=llm_model,
+            llm__url=llm_url,
             feedback__llm=llm_feedback,
             asr__name=asr,
             tts__speak=speak,
@@ -362,6 +368,9 @@ def _interactive(run: _Run, mic) -> None:
             run.turn(said, start)
         except InputError as err:
             console.print(f"[yellow]{err}[/]")
+            continue
+        except ModelError as err:  # e.g. the LLM server is down: say so, keep the session
+            console.print(f"[red]{err}[/]")
             continue
         except DeviceError as err:  # the microphone went away: carry on typing
             console.print(f"[yellow]{err}; type your turns from now on[/]")

@@ -68,18 +68,24 @@ class Partner:
         a question from the topic file. The reply joins the history when it is done.
         """
         stats = stats or ReplyStats()
-        self.history.append(ChatTurn("user", learner))
+        asked = ChatTurn("user", learner)
+        self.history.append(asked)
         start = time.perf_counter()
         said: list[str] = []
-        for attempt in range(2):
-            for sentence in self._sentences(learner, stats, start):
-                if not stats.first_sentence_s:
-                    stats.first_sentence_s = time.perf_counter() - start
-                said.append(sentence)
-                yield sentence
-            if said:
-                break
-            stats.retries = attempt + 1
+        try:
+            for attempt in range(2):
+                for sentence in self._sentences(learner, stats, start):
+                    if not stats.first_sentence_s:
+                        stats.first_sentence_s = time.perf_counter() - start
+                    said.append(sentence)
+                    yield sentence
+                if said:
+                    break
+                stats.retries = attempt + 1
+        except BaseException:  # a server that went away, Ctrl-C: the history stays whole
+            if self.history and self.history[-1] is asked:
+                self.history.pop()
+            raise
         if not said or not guard.is_question(said[-1]):
             question = self._fallback_question(learner)
             stats.fallback = True
