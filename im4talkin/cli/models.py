@@ -1,0 +1,91 @@
+"""``im4talkin models``: what is installed, where it is, and whether its bytes are right."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress
+from rich.table import Table
+
+from .. import catalog
+from ..errors import ModelError
+
+app = typer.Typer(
+    help="The models im4talkin uses: list them, check their SHA-256, show their paths.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+
+def _gb(size: int) -> str:
+    return f"{size / 1e9:.2f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
+@app.callback(invoke_without_command=True)
+def _default(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        list_models()
+
+
+@app.command("list")
+def list_models() -> None:
+    """Every known model: its role, the packages it ships in, its size, and its state."""
+    table = Table("name", "kind", "role", "packages", "size", "state")
+    for item in catalog.ENTRIES:
+        ok, state = catalog.status(item)
+        table.add_row(
+            item.name,
+            item.kind,
+            item.role,
+            "\n".join(item.packages)
+            if len(item.packages) <= 3
+            else f"{item.packages[0]} (+{len(item.packages) - 1})",
+            _gb(item.size),
+            f"[green]{state}[/]" if ok else f"[red]{state}[/]",
+        )
+    Console().print(table)
+
+
+@app.command("verify")
+def verify(
+    name: Annotated[str | None, typer.Argument(help="One model (default: all installed).")] = None,
+) -> None:
+    """Re-hash the model files against their pinned SHA-256 (a minute for the 1.1 GB partner)."""
+    items = [catalog.entry(name)] if name else list(catalog.ENTRIES)
+    console = Console()
+    bad = 0
+    with Progress(
+        "{task.description}", BarColumn(), DownloadColumn(), console=console, transient=True
+    ) as bar:
+        for item in items:
+            task = bar.add_task(
+                f"checking {item.name}", total=item.size * (2 if item.chunked else 1)
+            )
+            for path, ok, detail in catalog.verify(item, lambda n, t=task: bar.advance(t, n)):
+                bad += not ok
+                mark = "[green]ok[/]" if ok else "[red]FAILED[/]"
+                console.print(
+                    f"{mark} {item.name}: {path} [dim]{detail}[/]", highlight=False, soft_wrap=True
+                )
+    if bad:
+        raise ModelError(f"{bad} model file(s) failed the check; reinstall as shown above")
+
+
+@app.command("path")
+def path(
+    name: Annotated[str, typer.Argument(help="A model name from 'im4talkin models list'.")],
+) -> None:
+    """Print where a model is loaded from (a chunked model is joined first if needed)."""
+    item = catalog.entry(name)
+    ok, state = catalog.status(item)
+    if not ok:
+        raise ModelError(f"{name}: {state}")
+    if item.chunked:
+        from ..bundled import assemble, whisper_base_dir
+
+        joined = whisper_base_dir() if item.name == "whisper-base" else assemble(item.chunked)
+        typer.echo(joined)
+        return
+    typer.echo(item.target())
