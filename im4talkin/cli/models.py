@@ -13,7 +13,7 @@ from .. import catalog
 from ..errors import ModelError
 
 app = typer.Typer(
-    help="The models im4talkin uses: list them, check their SHA-256, show their paths.",
+    help="The models im4talkin uses: list, verify, pull and find them.",
     no_args_is_help=False,
     invoke_without_command=True,
 )
@@ -45,6 +45,19 @@ def list_models() -> None:
             _gb(item.size),
             f"[green]{state}[/]" if ok else f"[red]{state}[/]",
         )
+    from .. import hub
+
+    for model in hub.PULLABLE.values():
+        ok, state = hub.status(model)
+        size = sum(f.size for f in model.files)
+        table.add_row(
+            model.name,
+            "",
+            model.role,
+            f"hub: {model.repo_id}",
+            _gb(size),
+            f"[green]{state}[/]" if ok else f"[yellow]{state}[/]",
+        )
     Console().print(table)
 
 
@@ -73,11 +86,27 @@ def verify(
         raise ModelError(f"{bad} model file(s) failed the check; reinstall as shown above")
 
 
+@app.command("pull")
+def pull(name: Annotated[str, typer.Argument(help="A pullable model name.")]) -> None:
+    """Fetch a model from the Hugging Face Hub once (pinned revision, SHA-256 checked)."""
+    from .. import hub
+
+    model = hub.model(name)
+    console = Console(stderr=True)
+    folder = hub.pull(model, report=lambda line: console.print(f"[dim]{line}[/]"))
+    console.print(f"[green]{name} is ready[/] in {folder}")
+
+
 @app.command("path")
 def path(
     name: Annotated[str, typer.Argument(help="A model name from 'im4talkin models list'.")],
 ) -> None:
     """Print where a model is loaded from (a chunked model is joined first if needed)."""
+    from .. import hub
+
+    if name in hub.PULLABLE:
+        typer.echo(hub.path(hub.PULLABLE[name]))
+        return
     item = catalog.entry(name)
     ok, state = catalog.status(item)
     if not ok:
