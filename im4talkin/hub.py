@@ -10,13 +10,13 @@ the only module that opens a network connection, and only when ``pull`` is asked
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .catalog import sha256_file
 from .errors import ConfigError, ModelError
 from .paths import ensure_writable, models_dir
 
@@ -99,14 +99,6 @@ def path(model: HubModel) -> Path:
     return first.parent
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def pull(model: HubModel, report: Callable[[str], None] | None = None) -> Path:
     """Fetch every file of ``model`` that is not already verified; return its folder."""
     from huggingface_hub import hf_hub_download
@@ -136,7 +128,7 @@ def pull(model: HubModel, report: Callable[[str], None] | None = None) -> Path:
                 f"run 'im4talkin models pull {model.name}' again to resume"
             ) from None
         real = got.resolve()
-        digest = _sha256(real)
+        digest = sha256_file(real)
         if digest != item.sha256 or real.stat().st_size != item.size:
             real.unlink(missing_ok=True)
             got.unlink(missing_ok=True)
