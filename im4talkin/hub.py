@@ -143,6 +143,25 @@ def pull(model: HubModel, report: Callable[[str], None] | None = None) -> Path:
     return path(model)
 
 
+def remove(model: HubModel) -> int:
+    """Delete a pulled model's files from the cache; return the bytes freed."""
+    import shutil
+
+    folder = cache_dir() / ("models--" + model.repo_id.replace("/", "--"))
+    freed = 0
+    if folder.is_dir():
+        freed = sum(
+            p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
+        )
+        shutil.rmtree(folder)
+    stamps = {k: v for k, v in _read_stamps().items() if not k.startswith(f"{model.repo_id}@")}
+    if _stamps().exists():
+        tmp = _stamps().with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(stamps, indent=1))
+        os.replace(tmp, _stamps())
+    return freed
+
+
 def model(name: str) -> HubModel:
     try:
         return PULLABLE[name]

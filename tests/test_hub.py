@@ -136,6 +136,15 @@ def test_an_interrupted_download_resumes(stand_in, cli):
     assert (hub.path(stand_in) / "model.bin").read_bytes() == WEIGHTS
 
 
+def test_rm_deletes_a_pulled_model(stand_in, cli):
+    assert cli("models", "pull", "tiny")[0] == 0
+    code, out, _ = cli("models", "rm", "tiny")
+    assert code == 0 and "removed tiny" in out
+    assert hub.status(stand_in)[0] is False and hub._local(stand_in, stand_in.files[1]) is None
+    code, out, _ = cli("models", "rm", "tiny")
+    assert code == 0 and "was not pulled" in out
+
+
 def test_a_model_not_pulled_names_the_command(stand_in):
     with pytest.raises(ModelError, match="im4talkin models pull tiny"):
         hub.path(stand_in)

@@ -97,6 +97,15 @@ def pull(name: Annotated[str, typer.Argument(help="A pullable model name.")]) ->
     console.print(f"[green]{name} is ready[/] in {folder}")
 
 
+@app.command("rm")
+def rm(name: Annotated[str, typer.Argument(help="A pulled model name.")]) -> None:
+    """Delete a pulled model from the cache (bundled models go with 'pip uninstall')."""
+    from .. import hub
+
+    freed = hub.remove(hub.model(name))
+    Console().print(f"removed {name} ({_gb(freed)} freed)" if freed else f"{name} was not pulled")
+
+
 @app.command("path")
 def path(
     name: Annotated[str, typer.Argument(help="A model name from 'im4talkin models list'.")],
