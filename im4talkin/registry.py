@@ -164,4 +164,6 @@ def check(settings: Settings) -> Settings:
     ):
         if (kind, name) not in REGISTRY:
             raise ConfigError(f"unknown {kind} '{name}': use one of {', '.join(names(kind))}")
+    if settings.llm.name == "openai" and not settings.llm.url:
+        raise ConfigError("--llm openai needs the server's URL: --llm-url http://HOST:PORT/v1")
     return settings

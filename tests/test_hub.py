@@ -93,6 +93,7 @@ def stand_in(monkeypatch, tmp_path):
     monkeypatch.setitem(hub.PULLABLE, "tiny", tiny)
     yield tiny
     server.shutdown()
+    server.server_close()
 
 
 def test_pull_fetches_checks_and_then_works_offline(stand_in, cli):

@@ -82,3 +82,34 @@ def test_a_missing_package_is_shown_and_path_fails(cli, fake):
     assert code == 0 and "missing" in out and "fakepkg==1.0" in out
     code, _, err = cli("models", "path", "fake")
     assert code == 3 and "fakepkg==1.0" in err
+
+
+def test_a_corrupt_joined_model_is_deleted_and_joined_again(cli, tmp_path, monkeypatch):
+    from im4talkin.bundled import ChunkedModel, Part, assemble
+
+    blobs = [b"a" * 100, b"b" * 50]
+    parts = []
+    for i, blob in enumerate(blobs, start=1):
+        folder = tmp_path / f"chunk{i}"
+        folder.mkdir()
+        (folder / "p.bin").write_bytes(blob)
+        parts.append(
+            Part(
+                i, f"chunk{i}", "p.bin", len(blob), hashlib.sha256(blob).hexdigest(), f"chunk{i}==1"
+            )
+        )
+    whole = b"".join(blobs)
+    model = ChunkedModel("joined.bin", len(whole), hashlib.sha256(whole).hexdigest(), tuple(parts))
+    real = bundled.package_dir
+    monkeypatch.setattr(
+        bundled, "package_dir", lambda pkg: tmp_path / pkg if pkg.startswith("chunk") else real(pkg)
+    )
+    monkeypatch.setattr(
+        catalog, "ENTRIES", (Entry("joined", "llm", "a test model", chunked=model),)
+    )
+    joined = assemble(model)
+    joined.write_bytes(b"c" * len(whole))  # damaged in place, same size
+    code, out, err = cli("models", "verify", "joined")
+    assert code == 3 and "joined again from its parts" in out
+    assert not joined.exists()
+    assert assemble(model).read_bytes() == whole

@@ -49,7 +49,7 @@ def server(tmp_path_factory):
             "1",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),  # a pipe nobody reads would fill up and stall the server
+        stderr=(sink := log.open("w")),  # a pipe nobody reads would fill up and stall it
     )
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
@@ -63,15 +63,24 @@ def server(tmp_path_factory):
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
+            proc.wait()
+            sink.close()
             pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-1000:]}")
         time.sleep(0.5)
     yield url
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    sink.close()
 
 
 def test_a_reply_streams_in_pieces(server):
-    pieces = list(OpenAIChat(server).stream(HI, 30))
+    chat = OpenAIChat(server)
+    pieces = list(chat.stream(HI, 30))
+    chat.close()
     assert len(pieces) > 3 and "".join(pieces).strip()
 
 
@@ -82,7 +91,9 @@ def test_json_answers_follow_the_schema(server):
         "required": ["corrected"],
     }
     turns = [ChatTurn("user", "Correct this sentence: she go to school. Answer in JSON.")]
-    answer = OpenAIChat(server).complete_json(turns, schema, 60)
+    chat = OpenAIChat(server)
+    answer = chat.complete_json(turns, schema, 60)
+    chat.close()
     assert isinstance(answer.get("corrected"), str)
 
 
@@ -118,19 +129,62 @@ def test_a_dead_server_is_one_line(cli, cached_models):
     assert "Traceback" not in err
 
 
-def test_a_slow_server_times_out(monkeypatch):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    held = []
-    threading.Thread(target=lambda: held.append(listener.accept()), daemon=True).start()
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
-    chat = OpenAIChat(url, timeout=1.0)
-    start = time.monotonic()
-    with pytest.raises(ModelError, match="did not answer within 1 s"):
-        list(chat.stream(HI, 10))
-    assert time.monotonic() - start < 5
-    listener.close()
+def test_a_slow_server_times_out():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        held = []
+        threading.Thread(target=lambda: held.append(listener.accept()), daemon=True).start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        chat = OpenAIChat(url, timeout=1.0)
+        start = time.monotonic()
+        try:
+            with pytest.raises(ModelError, match="did not answer within 1 s"):
+                list(chat.stream(HI, 10))
+            assert time.monotonic() - start < 5
+        finally:
+            chat.close()
+            for conn, _ in held:
+                conn.close()
+
+
+def test_a_failing_correction_pass_keeps_the_turn(cli, cached_models, server, monkeypatch):
+    """A server that streams but refuses the JSON call: the reply and the turn are kept."""
+
+    def refuse(self, *args, **kwargs):
+        raise ModelError("the LLM server answered 400: response_format not supported")
+
+    monkeypatch.setattr(OpenAIChat, "complete_json", refuse)
+    code, out, err = cli(
+        "talk",
+        "--llm",
+        "openai",
+        "--llm-url",
+        server,
+        "--json",
+        "--no-speak",
+        "--text",
+        "yesterday i go to the beach",
+    )
+    assert code == 0, err
+    turn = json.loads(out)
+    assert turn["reply"] and turn["corrections"][0]["source"] == "rules"
+
+
+def test_a_failed_reply_leaves_the_history_whole(server):
+    from im4talkin.tutor.partner import Partner
+    from im4talkin.tutor.topics import load_topic
+
+    with pytest.raises(ModelError):
+        dead = OpenAIChat(f"http://127.0.0.1:{_free_port()}/v1")
+        partner = Partner(dead, load_topic("travel"), "B1", 40, 7)
+        partner.open()
+        before = list(partner.history)
+        try:
+            list(partner.reply("i like trains"))
+        finally:
+            assert partner.history == before
+            dead.close()
 
 
 def test_a_missing_or_bad_url_is_one_line(cli):
@@ -138,6 +192,8 @@ def test_a_missing_or_bad_url_is_one_line(cli):
     assert code == 2 and "--llm-url" in err
     code, _, err = cli("talk", "--llm", "openai", "--llm-url", "ftp://x", "--text", "hello there")
     assert code == 2 and "not an http(s) URL" in err
+    code, _, err = cli("talk", "--llm", "openai", "--llm-url", "http://host:abc/v1", "--text", "hi")
+    assert code == 2 and "not an http(s) URL" in err and "Traceback" not in err
 
 
 def test_the_interactive_session_survives_a_dead_server(home):

@@ -74,9 +74,10 @@ class Recorder:
             # abort, not stop: stop waits for a buffer that a silent source may never fill
             try:
                 stream.abort()
-                stream.close()
             except self.sd.PortAudioError:
                 pass
+            finally:
+                stream.close()
         with lock:
             data = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
         if is_clipped(data):

@@ -66,7 +66,11 @@ def verify(
     name: Annotated[str | None, typer.Argument(help="One model (default: all installed).")] = None,
 ) -> None:
     """Re-hash the model files against their pinned SHA-256 (a minute for the 1.1 GB partner)."""
-    items = [catalog.entry(name)] if name else list(catalog.ENTRIES)
+    items = (
+        [catalog.entry(name)]
+        if name
+        else [e for e in catalog.ENTRIES if catalog.status(e)[0]]  # what is installed
+    )
     console = Console()
     bad = 0
     with Progress(

@@ -210,6 +210,11 @@ def talk(
                     convo.speaker.wait_played()
                 convo.speaker.close()
         finally:
+            for model in {
+                id(m): m for m in (convo.partner.model, convo.feedback.llm) if m
+            }.values():
+                if hasattr(model, "close"):  # a server backend's connection pool
+                    model.close()
             store.end_session(session_id)
             if not json_out:
                 render.summary(console, run.results)

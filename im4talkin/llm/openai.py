@@ -38,13 +38,20 @@ class OpenAIChat:
         import httpx
 
         url = url.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
+        try:
+            parsed = httpx.URL(url)
+            ok = parsed.scheme in ("http", "https") and bool(parsed.host)
+            port = parsed.port  # noqa: F841 (raises on a bad port)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            ok = False
+        if not ok:
             raise ConfigError(
                 f"--llm-url '{url}' is not an http(s) URL: give e.g. http://127.0.0.1:8000/v1"
             )
         self.url = url
         self.model = model
-        self.name = f"openai:{model or url.split('//', 1)[1].split('/', 1)[0]}"
+        where = parsed.host + (f":{parsed.port}" if parsed.port else "")
+        self.name = f"openai:{model or where}"  # never the user:password part
         self.temperature = temperature
         self.seed = seed
         self.timeout = timeout
@@ -52,8 +59,13 @@ class OpenAIChat:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._httpx = httpx
         self._client = httpx.Client(
-            headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            trust_env=False,  # no proxy from the environment: only this URL hears the learner
         )
+
+    def close(self) -> None:
+        self._client.close()
 
     @property
     def context_size(self) -> int:
@@ -87,7 +99,7 @@ class OpenAIChat:
         if isinstance(err, httpx.HTTPStatusError):
             return ModelError(
                 f"the LLM server at {self.url} answered {err.response.status_code}: "
-                f"{err.response.text[:200].strip()}"
+                f"{' '.join(err.response.text.split())[:200]}"
             )
         return ModelError(
             f"cannot reach the LLM server at {self.url} ({err}); start it, or check --llm-url"
@@ -97,28 +109,45 @@ class OpenAIChat:
         """Yield the reply's text as the server sends it."""
         httpx = self._httpx
         body = self._body(turns, max_tokens, stream=True)
+        events = 0
         try:
             with self._client.stream("POST", f"{self.url}/chat/completions", json=body) as resp:
-                if resp.status_code >= 400:
+                if not resp.is_success:
                     resp.read()
                     resp.raise_for_status()
+                    raise ModelError(
+                        f"the LLM server at {self.url} answered {resp.status_code} "
+                        f"{resp.reason_phrase}: check --llm-url"
+                    )
                 for line in resp.iter_lines():
                     if not line.startswith("data:"):
                         continue
                     data = line[5:].strip()
+                    events += 1
                     if data == "[DONE]":
                         return
-                    try:
-                        chunk = json.loads(data)
-                    except ValueError:
-                        log.warning("skipping a malformed event from the server: %.80s", data)
-                        continue
-                    choices = chunk.get("choices") or [{}]
-                    piece = (choices[0].get("delta") or {}).get("content")
+                    piece = self._piece(data)
                     if piece:
                         yield piece
         except httpx.HTTPError as err:
             raise self._fail(err) from None
+        if not events:
+            raise ModelError(
+                f"the LLM server at {self.url} sent no streamed answer: is it an "
+                "OpenAI-compatible /v1 endpoint?"
+            )
+
+    def _piece(self, data: str) -> str:
+        try:
+            chunk = json.loads(data)
+            if "error" in chunk:
+                raise ModelError(
+                    f"the LLM server at {self.url} failed: {str(chunk['error'])[:200]}"
+                )
+            return ((chunk.get("choices") or [{}])[0].get("delta") or {}).get("content") or ""
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            log.warning("skipping a malformed event from the server: %.80s", data)
+            return ""
 
     def complete_json(
         self, turns: Sequence[ChatTurn], schema: dict[str, Any], max_tokens: int
@@ -136,12 +165,12 @@ class OpenAIChat:
             content = resp.json()["choices"][0]["message"]["content"] or ""
         except self._httpx.HTTPError as err:
             raise self._fail(err) from None
-        except (ValueError, KeyError, IndexError) as err:
+        except (ValueError, KeyError, IndexError, TypeError) as err:
             raise ModelError(
                 f"the LLM server at {self.url} sent an answer im4talkin cannot read ({err})"
             ) from None
         try:
-            answer = json.loads(content)
+            answer = json.loads(content) if isinstance(content, str) else None
         except ValueError:
             log.warning("the server's JSON answer did not parse: %.80s", content)
             return {}

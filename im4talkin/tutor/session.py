@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from ..audio.io import Clip, speech_span
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, ModelError
 from ..feedback.engine import FeedbackEngine
 from ..messages import TurnResult, TurnTimings
 from .partner import Partner, ReplyStats
+
+log = logging.getLogger(__name__)
 
 MAX_CHARS = 400
 """Longest learner turn accepted: a few sentences, what a learner says in one breath."""
@@ -117,7 +120,12 @@ class Conversation:
             if self.speaker:
                 self.speaker.say(sentence)
         late_start = time.perf_counter()
-        late = self.feedback.from_llm(text) if self.llm_feedback else []
+        late = []
+        if self.llm_feedback:
+            try:
+                late = self.feedback.from_llm(text)
+            except ModelError as err:  # optional: the reply is given, keep the turn
+                log.warning("no LLM corrections this turn: %s", err)
         result = self.feedback.finish(text, [*fast, *late], spoken=spoken)
         late_end = time.perf_counter()
         self.last_audio = self.speaker.finish_reply() if self.speaker else None
