@@ -114,3 +114,5 @@ def test_wait_played_returns_once_the_player_drained(monkeypatch):
     assert 0.09 < time.monotonic() - start < 2 and speaker.player.pending == 0
     speaker.close()
     assert stream.closed and not speaker.play
+    speaker._thread.join(2)
+    assert not speaker._thread.is_alive()  # the synthesis thread ends with the speaker

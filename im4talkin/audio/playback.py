@@ -20,6 +20,7 @@ import numpy as np
 from . import devices
 
 _END = object()
+_STOP = object()
 
 
 @dataclass
@@ -114,7 +115,8 @@ class Speaker:
         self._t0 = 0.0
         self._reply = ReplyAudio(sample_rate=tts.sample_rate)
         self._parts: list[np.ndarray] = []
-        threading.Thread(target=self._synth_loop, name="tts", daemon=True).start()
+        self._thread = threading.Thread(target=self._synth_loop, name="tts", daemon=True)
+        self._thread.start()
 
     @property
     def play(self) -> bool:
@@ -152,13 +154,18 @@ class Speaker:
         time.sleep(min(self.player.latency_s, 0.5))
 
     def close(self) -> None:
+        """Stop playback and end the synthesis thread."""
         if self.player is not None:
             self.player.close()
             self.player = None
+        self._texts.put(_STOP)
 
     def _synth_loop(self) -> None:
         while True:
             item = self._texts.get()
+            if item is _STOP:
+                self._done.set()
+                return
             if item is _END:
                 self._done.set()
                 continue
