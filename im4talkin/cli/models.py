@@ -124,10 +124,4 @@ def path(
     ok, state = catalog.status(item)
     if not ok:
         raise ModelError(f"{name}: {state}")
-    if item.chunked:
-        from ..bundled import assemble, whisper_base_dir
-
-        joined = whisper_base_dir() if item.name == "whisper-base" else assemble(item.chunked)
-        typer.echo(joined)
-        return
-    typer.echo(item.target())
+    typer.echo(item.prepare() if item.prepare else item.target())
