@@ -31,7 +31,6 @@ from im4talkin.audio.io import load_audio, speech_span
 from im4talkin.config import LEARNER_PROMPT, load_settings
 
 VOICES = ("en-us", "en-gb-scotland")
-PROMPT = LEARNER_PROMPT
 SETTINGS = {
     # faster-whisper's own defaults: temperature fallback, conditioning on earlier text
     "library defaults": dict(beam_size=5, vad_filter=False),
@@ -39,7 +38,7 @@ SETTINGS = {
     "verbatim beam 5": dict(VERBATIM, beam_size=5),
     "verbatim beam 1": dict(VERBATIM, beam_size=1),
     # what im4talkin runs with whisper-base: asr.initial_prompt = "auto"
-    "verbatim beam 5 + prompt": dict(VERBATIM, beam_size=5, initial_prompt=PROMPT),
+    "verbatim beam 5 + prompt": dict(VERBATIM, beam_size=5, initial_prompt=LEARNER_PROMPT),
 }
 
 

@@ -83,8 +83,7 @@ def is_verified(model: HubModel, item: HubFile) -> bool:
 
 
 def status(model: HubModel) -> tuple[bool, str]:
-    missing = [f.path for f in model.files if not is_verified(model, f)]
-    if not missing:
+    if all(is_verified(model, f) for f in model.files):
         return True, "ready (pulled, SHA-256 checked)"
     return False, f"not pulled: im4talkin models pull {model.name}"
 

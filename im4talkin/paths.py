@@ -6,7 +6,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from .errors import StorageError
+from .errors import Im4talkinError, StorageError
 
 APP = "im4talkin"
 
@@ -32,18 +32,23 @@ def db_path() -> Path:
     return data_dir() / "im4talkin.db"
 
 
-def ensure_writable(path: Path) -> Path:
-    """Create ``path`` as a directory and check that files can be written in it."""
+def ensure_writable(
+    path: Path,
+    what: str = "the data dir",
+    fix: str = "set IM4TALKIN_HOME to a writable folder",
+    error: type[Im4talkinError] = StorageError,
+) -> Path:
+    """Create ``path`` as a directory and check that files can be written in it.
+
+    On failure raise ``error`` saying ``cannot write to {what} {path} (why); {fix}``.
+    """
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / f".write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        raise StorageError(
-            f"cannot write to the data dir {path} ({err.strerror or err}); "
-            "set IM4TALKIN_HOME to a writable folder"
-        ) from err
+        raise error(f"cannot write to {what} {path} ({err.strerror or err}); {fix}") from err
     return path
 
 

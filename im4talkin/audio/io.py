@@ -166,26 +166,23 @@ def speech_span(clip: Clip, pad_s: float = 0.25) -> Clip:
 
 
 def write_flac(path: Path, samples: np.ndarray) -> Path:
-    """Store a learner recording as 16-bit FLAC, written to a temp name and renamed."""
-    import os
-
-    import soundfile as sf
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.flac")
-    sf.write(str(tmp), samples, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
-    os.replace(tmp, path)
-    return path
+    """Store a learner recording as 16-bit FLAC at 16 kHz."""
+    return _write(path, samples, SAMPLE_RATE, "FLAC")
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
-    """A 16-bit PCM WAV, written to a temp name and renamed."""
+    """A 16-bit PCM WAV."""
+    return _write(path, samples, rate, "WAV")
+
+
+def _write(path: Path, samples: np.ndarray, rate: int, fmt: str) -> Path:
+    """16-bit audio written to a temp name and renamed, so no half-written file is left."""
     import os
 
     import soundfile as sf
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.wav")
-    sf.write(str(tmp), samples, rate, format="WAV", subtype="PCM_16")
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.{fmt.lower()}")
+    sf.write(str(tmp), samples, rate, format=fmt, subtype="PCM_16")
     os.replace(tmp, path)
     return path

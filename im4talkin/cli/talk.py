@@ -24,7 +24,7 @@ from ..audio.io import Clip, load_audio, write_flac, write_wav
 from ..config import Settings, load_settings, override
 from ..errors import DeviceError, InputError, ModelError, StorageError
 from ..messages import TurnResult
-from ..paths import data_dir
+from ..paths import data_dir, ensure_writable
 from ..store.db import SessionInfo, Store
 from ..tutor.build import build_conversation
 from ..tutor.session import Conversation
@@ -145,7 +145,11 @@ def talk(
     chosen = load_topic(topic)
     scripted = text is not None or input_audio is not None
     clips = [load_audio(p, settings.audio.max_seconds) for p in input_audio or []]
-    save_dir = _save_dir(save_audio) if save_audio else None
+    save_dir = (
+        ensure_writable(save_audio, "--save-audio", "pick a writable folder", InputError)
+        if save_audio
+        else None
+    )
     store = Store()
     console = Console(stderr=json_out)
     notices = Console(stderr=True)
@@ -219,19 +223,6 @@ def talk(
             if not json_out:
                 render.summary(console, run.results)
             store.close()
-
-
-def _save_dir(path: Path) -> Path:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".im4talkin-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as err:
-        raise InputError(
-            f"cannot write to --save-audio {path} ({err.strerror or err}); pick a writable folder"
-        ) from None
-    return path
 
 
 def _microphone(settings: Settings, notice):
