@@ -175,7 +175,7 @@ def talk(
             )
 
     loading = None if json_out else console.status("loading your partner...", spinner="dots")
-    with _assembly_progress(Console(stderr=True), loading) as progress:
+    with _assembly_progress(notices, loading) as progress:
         with loading or nullcontext():
             convo = build_conversation(
                 settings,
@@ -214,9 +214,7 @@ def talk(
                     convo.speaker.wait_played()
                 convo.speaker.close()
         finally:
-            for model in {
-                id(m): m for m in (convo.partner.model, convo.feedback.llm) if m
-            }.values():
+            for model in (convo.partner.model, convo.feedback.llm):
                 if hasattr(model, "close"):  # a server backend's connection pool
                     model.close()
             store.end_session(session_id)
