@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from .errors import ConfigError
 from .paths import shipped
 
 LEVELS = ("A2", "B1", "B2")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 @dataclass
@@ -42,6 +44,8 @@ class LLMConfig:
     """For ``openai``: a bearer token, if the server wants one."""
     timeout: float = 30.0
     """For ``openai``: seconds to wait for the server before giving up on a turn."""
+    n_gpu_layers: int = 0
+    """llama.cpp layers offloaded to a GPU (-1: all); 0 on a CPU-only build."""
 
 
 @dataclass
@@ -97,6 +101,48 @@ class TTSConfig:
 
 
 @dataclass
+class SeamlessConfig:
+    """SeamlessM4T v2 (the seamless profile's speech recognition and voice), via transformers."""
+
+    model_path: str = ""
+    """A local SeamlessM4T v2 folder; empty: the pulled ``seamless-m4t-v2-large``."""
+    device: str = "auto"
+    """``auto`` (CUDA when torch sees a GPU, else CPU), ``cpu``, ``cuda`` or ``cuda:N``."""
+    dtype: str = "auto"
+    """``auto`` (bfloat16 on CUDA, float32 on CPU), ``float32``, ``bfloat16`` or ``float16``."""
+    cpu_threads: int = 2
+    """torch threads when running on the CPU."""
+    tgt_lang: str = "eng"
+    """Language of the transcripts and of the voice."""
+    speaker_id: int = 0
+    """The vocoder's speaker (0..199 for v2-large)."""
+    num_beams: int = 1
+    """Beam width of recognition; 1 (greedy) keeps the decoder loop short."""
+    max_new_tokens: int = 128
+    """Cap on the tokens of one recognised chunk."""
+    static_cache: bool = True
+    """Preallocated KV cache (lets CUDA graphs replay the decoder step)."""
+    chunk_seconds: float = 20.0
+    """Longer audio is cut at its quietest moments into chunks of at most this."""
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device):
+            raise ConfigError(
+                f"seamless.device '{self.device}' is not one of auto, cpu, cuda, cuda:N"
+            )
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"seamless.dtype '{self.dtype}' is not one of {', '.join(DTYPES)}")
+        if self.cpu_threads < 1 or self.num_beams < 1 or self.max_new_tokens < 1:
+            raise ConfigError(
+                "seamless.cpu_threads, num_beams and max_new_tokens must be at least 1"
+            )
+        if not 5 <= self.chunk_seconds <= 30:
+            raise ConfigError("seamless.chunk_seconds must be between 5 and 30")
+        if self.speaker_id < 0:
+            raise ConfigError("seamless.speaker_id must be 0 or more")
+
+
+@dataclass
 class AudioConfig:
     """Sound devices and recordings."""
 
@@ -122,6 +168,7 @@ class Settings:
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     asr: ASRConfig = field(default_factory=ASRConfig)
     tts: TTSConfig = field(default_factory=TTSConfig)
+    seamless: SeamlessConfig = field(default_factory=SeamlessConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
 
     def validate(self) -> Settings:
@@ -145,6 +192,7 @@ class Settings:
             raise ConfigError("asr.beam_size must be at least 1")
         if not 1 <= self.audio.max_seconds <= 120:
             raise ConfigError("audio.max_seconds must be between 1 and 120")
+        self.seamless.validate()
         return self
 
 

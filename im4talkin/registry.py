@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from .config import LEARNER_PROMPT, Settings
-from .errors import ConfigError
+from .errors import ConfigError, ModelError
 
 Factory = Callable[..., Any]
 
 
-def _llama(path: Path, name: str, settings: Settings, n_ctx: int | None = None) -> Any:
+def _llama(
+    path: Path, name: str, settings: Settings, n_ctx: int | None = None, template: str | None = None
+) -> Any:
     from .llm.llama import LlamaChat
 
     cfg = settings.llm
@@ -27,6 +29,8 @@ def _llama(path: Path, name: str, settings: Settings, n_ctx: int | None = None) 
         n_threads=cfg.n_threads,
         temperature=cfg.temperature,
         seed=cfg.seed,
+        n_gpu_layers=cfg.n_gpu_layers,
+        fallback_template=template,
     )
 
 
@@ -55,6 +59,16 @@ def _smollm2(settings: Settings, progress: Any = None, n_ctx: int | None = None)
 
     path, custom = _model_path(settings, smollm2_path)
     return _llama(path, custom or "smollm2-135m", settings, n_ctx)
+
+
+def _llama2(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
+    from .hub import LLAMA2_CHAT
+    from .hub import path as pulled
+    from .llm.llama import LLAMA2_TEMPLATE
+
+    gguf = LLAMA2_CHAT.files[0].path
+    path, custom = _model_path(settings, lambda: pulled(LLAMA2_CHAT) / gguf)
+    return _llama(path, custom or "llama-2-7b-chat", settings, n_ctx, LLAMA2_TEMPLATE)
 
 
 def _openai(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
@@ -108,6 +122,20 @@ def _whisper_tiny(settings: Settings, progress: Any = None) -> Any:
     return _whisper(settings, whisper_tiny_dir(), "whisper-tiny.en", "", WHISPER_TINY.dist)
 
 
+def _seamless_asr(settings: Settings, progress: Any = None) -> Any:
+    from .seamless.asr import SeamlessASR
+    from .seamless.runtime import model_folder
+
+    return SeamlessASR(model_folder(settings.seamless), settings.seamless)
+
+
+def _seamless_tts(settings: Settings) -> Any:
+    from .seamless.runtime import model_folder
+    from .seamless.tts import SeamlessTTS
+
+    return SeamlessTTS(model_folder(settings.seamless), settings.seamless)
+
+
 def _piper_joe(settings: Settings) -> Any:
     from .bundled import piper_joe_files
     from .tts.piper import PiperTTS
@@ -119,12 +147,15 @@ def _piper_joe(settings: Settings) -> Any:
 REGISTRY: dict[tuple[str, str], Factory] = {
     ("llm", "qwen"): _qwen,
     ("llm", "smollm2"): _smollm2,
+    ("llm", "llama2"): _llama2,
     ("llm", "openai"): _openai,
     ("checker", "harper"): _harper,
     ("checker", "rules"): _rules,
     ("asr", "whisper-base"): _whisper_base,
     ("asr", "whisper-tiny"): _whisper_tiny,
+    ("asr", "seamless"): _seamless_asr,
     ("tts", "piper-joe"): _piper_joe,
+    ("tts", "seamless"): _seamless_tts,
 }
 
 
@@ -153,4 +184,23 @@ def check(settings: Settings) -> Settings:
             raise ConfigError(f"unknown {kind} '{name}': use one of {', '.join(names(kind))}")
     if settings.llm.name == "openai" and not settings.llm.url:
         raise ConfigError("--llm openai needs the server's URL: --llm-url http://HOST:PORT/v1")
+    missing = unpulled(settings)
+    if missing:
+        commands = " and ".join(f"'im4talkin models pull {name}'" for name in missing)
+        raise ModelError(
+            f"the {settings.profile} profile needs {', '.join(missing)}, not pulled yet: "
+            f"run {commands} once (online); then it runs offline"
+        )
     return settings
+
+
+def unpulled(settings: Settings) -> list[str]:
+    """Hub models these settings would load that are not pulled (no network, no hashing)."""
+    from . import hub
+
+    needed = []
+    if "seamless" in (settings.asr.name, settings.tts.name) and not settings.seamless.model_path:
+        needed.append(hub.SEAMLESS_V2_LARGE)
+    if settings.llm.name == "llama2" and not settings.llm.model_path:
+        needed.append(hub.LLAMA2_CHAT)
+    return [m.name for m in needed if not hub.status(m)[0]]

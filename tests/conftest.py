@@ -8,9 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import urllib3  # noqa: F401  (imported before pytest-socket blocks sockets: see below)
 
 from im4talkin import registry
 from im4talkin.config import Settings, load_settings
+
+# urllib3 (which spaCy imports) probes IPv6 support with a local socket on first import; done
+# here, that probe is not reported as a test using the network.
 
 DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "learner_errors_dev.jsonl"
 

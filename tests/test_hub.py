@@ -21,6 +21,8 @@ class StandIn(BaseHTTPRequestHandler):
     """Answers HEAD and GET on /{repo}/resolve/{revision}/{file}, with Range."""
 
     files: dict = {}
+    git_etag: set = set()
+    """Files the Hub keeps in git, not LFS: their ETag is the git blob SHA-1."""
     corrupt: set = set()
     cut_once: set = set()
     requests: list = []
@@ -36,7 +38,11 @@ class StandIn(BaseHTTPRequestHandler):
     def _head(self, name, data, status=200, start=0):
         self.send_response(status)
         self.send_header("X-Repo-Commit", REVISION)
-        self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+        if name in self.git_etag:
+            blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+            self.send_header("ETag", f'"{blob}"')
+        else:
+            self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
         self.send_header("Content-Length", str(len(data) - start))
         self.send_header("Accept-Ranges", "bytes")
         if status == 206:
@@ -76,6 +82,7 @@ class StandIn(BaseHTTPRequestHandler):
 def stand_in(monkeypatch, tmp_path):
     StandIn.files = {"model.bin": WEIGHTS, "config.json": CONFIG}
     StandIn.corrupt, StandIn.cut_once, StandIn.requests = set(), set(), []
+    StandIn.git_etag = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
@@ -154,3 +161,60 @@ def test_a_model_not_pulled_names_the_command(stand_in):
 def test_an_unknown_pull_is_one_line(cli):
     code, _, err = cli("models", "pull", "gpt-9")
     assert code == 2 and "no pullable model 'gpt-9'" in err
+
+
+def test_files_without_pinned_hashes_are_checked_against_the_commit(stand_in, cli, monkeypatch):
+    """No size or SHA-256 known offline: the blob's content hash at the pinned commit is used
+    (SHA-256 for LFS files, the git blob SHA-1 for small ones); optional files may be absent."""
+    StandIn.git_etag = {"config.json"}
+    loose = HubModel(
+        "loose",
+        "tiny/repo",
+        REVISION,
+        (HubFile("config.json"), HubFile("model.bin"), HubFile("extra.json", optional=True)),
+    )
+    monkeypatch.setitem(hub.PULLABLE, "loose", loose)
+    StandIn.corrupt = {"config.json"}
+    code, _, err = cli("models", "pull", "loose")
+    assert code == 3 and "config.json of loose arrived corrupt" in err
+    StandIn.corrupt = {"model.bin"}
+    code, _, err = cli("models", "pull", "loose")
+    assert code == 3 and "model.bin of loose arrived corrupt" in err
+    StandIn.corrupt = set()
+    code, _, err = cli("models", "pull", "loose")
+    assert code == 0, err
+    assert hub.status(loose) == (True, "ready (pulled, SHA-256 checked)")
+    assert hub.pulled_size(loose) == len(WEIGHTS) + len(CONFIG)
+    assert (hub.path(loose) / "model.bin").read_bytes() == WEIGHTS
+    code, out, _ = cli("models", "list")
+    assert "loose" in out
+
+
+def test_a_required_file_missing_at_the_commit_is_one_line(stand_in, cli, monkeypatch):
+    gone = HubModel("gone", "tiny/repo", REVISION, (HubFile("config.json"), HubFile("nope.bin")))
+    monkeypatch.setitem(hub.PULLABLE, "gone", gone)
+    code, _, err = cli("models", "pull", "gone")
+    assert code == 3 and "nope.bin is not in tiny/repo" in err and "Traceback" not in err
+
+
+def test_the_known_models_are_pinned_to_full_commits():
+    for model in hub.PULLABLE.values():
+        assert len(model.revision) == 40 and int(model.revision, 16) >= 0
+    gguf = hub.LLAMA2_CHAT.files[0]
+    assert gguf.size == 4_081_004_224 and len(gguf.sha256) == 64
+    names = {f.path for f in hub.SEAMLESS_V2_LARGE.files if not f.optional}
+    assert {"config.json", "model.safetensors.index.json", "sentencepiece.bpe.model"} <= names
+
+
+def test_verify_rehashes_a_pulled_model_and_drops_a_changed_file(stand_in, cli):
+    assert cli("models", "pull", "tiny")[0] == 0
+    code, out, _ = cli("models", "verify", "tiny")
+    assert code == 0 and out.count("ok tiny") == 2
+    weights = hub.path(stand_in) / "model.bin"
+    blob = weights.resolve()
+    blob.write_bytes(b"\0" * len(WEIGHTS))
+    code, out, err = cli("models", "verify", "tiny")
+    assert code == 3 and "FAILED tiny" in out and "failed the check" in err
+    assert not blob.exists() and hub.status(stand_in)[0] is False  # the next pull fetches it
+    assert cli("models", "pull", "tiny")[0] == 0
+    assert (hub.path(stand_in) / "model.bin").read_bytes() == WEIGHTS

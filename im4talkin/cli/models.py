@@ -49,13 +49,13 @@ def list_models() -> None:
 
     for model in hub.PULLABLE.values():
         ok, state = hub.status(model)
-        size = sum(f.size for f in model.files)
+        size = hub.pulled_size(model)
         table.add_row(
             model.name,
-            "",
+            model.kind,
             model.role,
             f"hub: {model.repo_id}",
-            _gb(size),
+            _gb(size) if size else "?",
             f"[green]{state}[/]" if ok else f"[yellow]{state}[/]",
         )
     Console().print(table)
@@ -66,13 +66,28 @@ def verify(
     name: Annotated[str | None, typer.Argument(help="One model (default: all installed).")] = None,
 ) -> None:
     """Re-hash the model files against their pinned SHA-256 (a minute for the 1.1 GB partner)."""
-    items = (
-        [catalog.entry(name)]
-        if name
-        else [e for e in catalog.ENTRIES if catalog.status(e)[0]]  # what is installed
-    )
+    from .. import hub
+
+    pulled = [m for m in hub.PULLABLE.values() if name in (None, m.name) and hub.status(m)[0]]
+    if name in hub.PULLABLE and not pulled:
+        raise ModelError(f"{name} is not pulled: im4talkin models pull {name}")
+    if name in hub.PULLABLE:
+        items = []
+    elif name:
+        items = [catalog.entry(name)]
+    else:
+        items = [e for e in catalog.ENTRIES if catalog.status(e)[0]]  # what is installed
     console = Console()
     bad = 0
+
+    def show(label: str, results) -> int:
+        for path, ok, detail in results:
+            mark = "[green]ok[/]" if ok else "[red]FAILED[/]"
+            console.print(
+                f"{mark} {label}: {path} [dim]{detail}[/]", highlight=False, soft_wrap=True
+            )
+        return sum(not ok for _, ok, _ in results)
+
     with Progress(
         "{task.description}", BarColumn(), DownloadColumn(), console=console, transient=True
     ) as bar:
@@ -80,12 +95,10 @@ def verify(
             task = bar.add_task(
                 f"checking {item.name}", total=item.size * (2 if item.chunked else 1)
             )
-            for path, ok, detail in catalog.verify(item, lambda n, t=task: bar.advance(t, n)):
-                bad += not ok
-                mark = "[green]ok[/]" if ok else "[red]FAILED[/]"
-                console.print(
-                    f"{mark} {item.name}: {path} [dim]{detail}[/]", highlight=False, soft_wrap=True
-                )
+            bad += show(item.name, catalog.verify(item, lambda n, t=task: bar.advance(t, n)))
+        for model in pulled:
+            task = bar.add_task(f"checking {model.name}", total=hub.pulled_size(model))
+            bad += show(model.name, hub.verify(model, lambda n, t=task: bar.advance(t, n)))
     if bad:
         raise ModelError(f"{bad} model file(s) failed the check; reinstall as shown above")
 

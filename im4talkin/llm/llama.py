@@ -22,6 +22,24 @@ log = logging.getLogger(__name__)
 _MARK = "\u2063\u2063"
 """Placeholder content whose position marks where a prefill prompt ends."""
 
+LLAMA2_TEMPLATE = (
+    "{% set system = messages[0]['content'] if messages and messages[0]['role'] == 'system' "
+    "else '' %}"
+    "{% set sys_block = '<<SYS>>\n' + system + '\n<</SYS>>\n\n' if system else '' %}"
+    "{% for m in (messages[1:] if system else messages) %}"
+    "{% if m['role'] == 'user' %}"
+    "{% if not loop.first %}{{ bos_token }}{% endif %}"
+    "[INST] {{ sys_block if loop.first else '' }}{{ m['content'] | trim }} [/INST]"
+    "{% else %}"
+    "{% if loop.first %}[INST] {{ sys_block }}Please start. [/INST]{% endif %}"
+    " {{ m['content'] | trim }} {{ eos_token }}"
+    "{% endif %}"
+    "{% endfor %}"
+)
+"""Llama 2 chat's prompt format (``[INST] <<SYS>>...<</SYS>> ... [/INST] reply </s><s>[INST]``)
+for GGUF files that carry no chat template, as TheBloke's Llama 2 files do. The first BOS is
+left to llama.cpp's tokenizer; a conversation the partner opens gets a first user turn."""
+
 
 class LlamaChat:
     """A chat GGUF served in process by llama.cpp."""
@@ -35,7 +53,10 @@ class LlamaChat:
         n_threads: int = 2,
         temperature: float = 0.7,
         seed: int = 7,
+        n_gpu_layers: int = 0,
+        fallback_template: str | None = None,
     ) -> None:
+        """``fallback_template``: the chat template for a GGUF that carries none."""
         try:
             import llama_cpp
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -50,20 +71,24 @@ class LlamaChat:
                 n_threads=n_threads,
                 n_threads_batch=n_threads,
                 seed=seed,
+                n_gpu_layers=n_gpu_layers,
                 verbose=False,
             )
         except (ValueError, RuntimeError) as err:
             raise ModelError(f"cannot load {model_path}: not a usable GGUF model ({err})") from err
         self._llama_cpp = llama_cpp
         meta = self._llama.metadata
-        template = meta.get("tokenizer.chat_template")
+        template = meta.get("tokenizer.chat_template") or fallback_template
         if not template:
             raise ModelError(f"{model_path} has no chat template: use an instruct/chat GGUF")
         vocab = self._llama
         eos = vocab.detokenize([vocab.token_eos()]).decode("utf-8", "ignore")
         bos = vocab.detokenize([vocab.token_bos()]).decode("utf-8", "ignore")
         self._format = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)
-        self._stops = [s for s in {eos, "<|im_end|>", "<|endoftext|>", "<|eot_id|>"} if s]
+        stops = {eos, "<|im_end|>", "<|endoftext|>", "<|eot_id|>"}
+        if "[INST]" in template:  # Llama 2: never write the learner's next turn
+            stops.add("[INST]")
+        self._stops = sorted(s for s in stops if s)
         self.name = name
         self.temperature = temperature
         self.seed = seed
