@@ -38,3 +38,97 @@ def session(
         store.save_turn(sid, turn, seconds=seconds, at=at + timedelta(minutes=n))
     store.end_session(sid, at=at + timedelta(minutes=len(turns) + 1))
     return sid
+
+
+GO = ("go", "went", "tense")
+HAVE = ("have", "has", "agreement")
+ON = ("on", "in", "preposition")
+A_OLD = ("a old", "an old", "article")
+DONT = ("don't", "doesn't", "agreement")
+
+_WHO = ["my sister", "my friend", "our guide", "my cousin", "the waiter", "my boss"]
+_DID = ["booked a hotel", "ordered a dessert", "lost the passport", "found a good menu",
+        "packed the luggage", "asked for the bill", "checked the flight"]  # fmt: skip
+_WHEN = ["this morning", "last night", "on monday", "after lunch", "before the delay"]
+
+
+def clean(n: int) -> str:
+    """The n-th of many different correct sentences."""
+    return f"{_WHO[n % 6]} {_DID[n // 6 % 7]} {_WHEN[n // 42 % 5]}"
+
+
+def wrong(fix: Fix, n: int) -> tuple[str, list[Fix], float]:
+    """A sentence with one known mistake (the n-th variant of it); odd ones are spoken."""
+    place = ["the beach", "the museum", "the market", "the station", "the park"][n % 5]
+    text = {
+        GO: f"yesterday i go to {place}",
+        HAVE: f"she have a house near {place}",
+        ON: f"i am interested on {place}",
+        A_OLD: f"we visited a old church near {place}",
+        DONT: f"he don't like {place}",
+    }[fix]
+    return text, [fix], 3.0 if n % 2 else 0.0
+
+
+PLAN = {
+    # learner: [(days ago, topic, [(text, fixes, seconds spoken)])]
+    "ana": [
+        *[
+            (
+                d,
+                "travel",
+                [
+                    wrong(GO, d),
+                    wrong(HAVE, d),
+                    wrong(ON, d),
+                    (clean(d), [], 4.5),
+                    (clean(d + 50), [], 0),
+                ],
+            )  # fmt: skip
+            for d in (27, 26, 25)
+        ],
+        *[
+            (
+                d,
+                "restaurant",
+                [wrong(HAVE, d), wrong(A_OLD, d), (clean(d), [], 3.0), (clean(d + 50), [], 6.0)],
+            )  # fmt: skip
+            for d in (20, 19)
+        ],
+        *[
+            (
+                d,
+                "travel" if d % 2 else "restaurant",
+                [
+                    wrong(ON if d > 10 else A_OLD, d),
+                    (clean(d), [], 5.0),
+                    (clean(d + 50), [], 0),
+                    (clean(d + 100), [], 2.5),
+                ],
+            )  # fmt: skip
+            for d in range(13, 6, -1)
+        ],
+        (2, "travel", [(clean(2), [], 0), (clean(52), [], 3.5), (clean(102), [], 0)]),
+        (1, "travel", [(clean(2), [], 0), (clean(151), [], 4.0)]),  # clean(2) said again
+        (0, "restaurant", [(clean(200), [], 0), wrong(DONT, 0)]),
+    ],
+    "bob": [
+        (3, "travel", [wrong(HAVE, 3), (clean(3), [], 2.0)]),
+        (1, "shopping", [wrong(HAVE, 1), wrong(GO, 1)]),
+    ],
+    "cleo": [(40, "health", [(clean(7), [], 0)])],
+}
+"""A few weeks of sessions of three learners, with mistakes that stop and some that stay."""
+
+
+def day_at(days_ago: int, hour: int = 10) -> datetime:
+    """``hour`` o'clock local time, ``days_ago`` days before today, as an aware datetime."""
+    day = datetime.now().astimezone().date() - timedelta(days=days_ago)
+    return datetime(day.year, day.month, day.day, hour).astimezone()
+
+
+def seed_plan(store: Store, plan: dict = PLAN) -> None:
+    """Save every session of ``plan`` through the store, each at 10:00 local time."""
+    for learner, sessions in plan.items():
+        for days_ago, topic, turns in sessions:
+            session(store, learner, topic, day_at(days_ago), turns)
