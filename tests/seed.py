@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from im4talkin.messages import Correction, Feedback, TurnResult
+from im4talkin.progress.history import load_history
+from im4talkin.progress.review import Drill
 from im4talkin.store.db import SessionInfo, Store
+from im4talkin.tutor.topics import load_topic
 
 Fix = tuple[str, str, str]
 """(original words, corrected words, kind)"""
@@ -132,3 +135,40 @@ def seed_plan(store: Store, plan: dict = PLAN) -> None:
     for learner, sessions in plan.items():
         for days_ago, topic, turns in sessions:
             session(store, learner, topic, day_at(days_ago), turns)
+
+
+READINGS = [  # (days ago, sentence, score, seconds): sentences 0 and 1 are read again later
+    *[(20, i, s, 4.0) for i, s in enumerate((60, 65, 70, 62, 68))],
+    (9, 0, 80, 3.5),
+    (9, 1, 85, 3.0),
+]
+BOB_READINGS = [(3, 0, 99, 9.0)]
+REVIEWS = [(2, 0, True), (2, 1, False), (2, 2, True), (1, 1, True)]
+"""(days ago, card index among those due then, answered right?)"""
+
+
+def seed_full(store: Store) -> None:
+    """:data:`PLAN`, enrolment readings, two fine-tunes and a few reviews of ana's mistakes."""
+    seed_plan(store)
+    travel = load_topic("travel").reading
+    for days_ago, i, score, seconds in READINGS:
+        store.add_reading("ana", "travel", i, travel[i], travel[i].lower(), 0.1, score, seconds,
+                          at=day_at(days_ago))  # fmt: skip
+    for days_ago, i, score, seconds in BOB_READINGS:
+        store.add_reading("bob", "travel", i, travel[i], travel[i], 0.0, score, seconds,
+                          at=day_at(days_ago))  # fmt: skip
+    store.add_finetune("ana", "embedded", "whisper-base", 0.22, 0.15, True, at=day_at(15))
+    store.add_finetune("ana", "embedded", "whisper-base", 0.21, 0.12, True, {"epochs": 3},
+                       at=day_at(5))  # fmt: skip
+    clock_now = [day_at(2, 12)]
+    drill = Drill(store, "ana", lambda: clock_now[0])
+    drill.sync(load_history(store, "ana"))
+    missed = []  # the card answered wrong on the first day comes back the next
+    for days_ago in (2, 1):
+        clock_now[0] = day_at(days_ago, 12)
+        due = drill.due()
+        for _, index, right in [r for r in REVIEWS if r[0] == days_ago]:
+            card = due[index] if days_ago == 2 else next(c for c in due if c["id"] in missed)
+            drill.answer(card, card["corrected"] if right else card["original"])
+            if not right:
+                missed.append(card["id"])

@@ -8,22 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from im4talkin.progress.history import load_history
-from im4talkin.progress.review import Drill
 from im4talkin.store.db import Store
 from im4talkin.tutor.topics import load_topic
 
-from .seed import PLAN, day_at, seed_plan
+from .seed import BOB_READINGS, PLAN, READINGS, REVIEWS, day_at, seed_full, seed_plan
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
-READINGS = [  # (days ago, sentence, score, seconds): sentences 0 and 1 are read again later
-    *[(20, i, s, 4.0) for i, s in enumerate((60, 65, 70, 62, 68))],
-    (9, 0, 80, 3.5),
-    (9, 1, 85, 3.0),
-]
-BOB_READINGS = [(3, 0, 99, 9.0)]
-REVIEWS = [(2, 0, True), (2, 1, False), (2, 2, True), (1, 1, True)]
-"""(days ago, card index among those due then, answered right?)"""
 
 
 def _rows(learner):
@@ -34,32 +24,6 @@ def _rows(learner):
             rows.append({"at": at, "day": at.date(), "topic": topic, "session": s, "text": text,
                          "fixes": fixes, "seconds": seconds})  # fmt: skip
     return rows
-
-
-def _seed(store):
-    seed_plan(store)
-    travel = load_topic("travel").reading
-    for days_ago, i, score, seconds in READINGS:
-        store.add_reading("ana", "travel", i, travel[i], travel[i].lower(), 0.1, score, seconds,
-                          at=day_at(days_ago))  # fmt: skip
-    for days_ago, i, score, seconds in BOB_READINGS:
-        store.add_reading("bob", "travel", i, travel[i], travel[i], 0.0, score, seconds,
-                          at=day_at(days_ago))  # fmt: skip
-    store.add_finetune("ana", "embedded", "whisper-base", 0.22, 0.15, True, at=day_at(15))
-    store.add_finetune("ana", "embedded", "whisper-base", 0.21, 0.12, True, {"epochs": 3},
-                       at=day_at(5))  # fmt: skip
-    clock_now = [day_at(2, 12)]
-    drill = Drill(store, "ana", lambda: clock_now[0])
-    drill.sync(load_history(store, "ana"))
-    missed = []  # the card answered wrong on the first day comes back the next
-    for days_ago in (2, 1):
-        clock_now[0] = day_at(days_ago, 12)
-        due = drill.due()
-        for _, index, right in [r for r in REVIEWS if r[0] == days_ago]:
-            card = due[index] if days_ago == 2 else next(c for c in due if c["id"] in missed)
-            drill.answer(card, card["corrected"] if right else card["original"])
-            if not right:
-                missed.append(card["id"])
 
 
 def _streaks(days, today):
@@ -217,7 +181,7 @@ def _report(cli, *args):
 @pytest.mark.parametrize("learner", ["ana", "bob", "cleo"])
 def test_every_figure_of_the_report(cli, learner):
     store = Store()
-    _seed(store)
+    seed_full(store)
     now = datetime.now().astimezone()
     want = _expected(store, learner, _rows(learner), now)
     got = _report(cli, "--learner", learner)
@@ -248,7 +212,7 @@ def test_every_figure_of_the_report(cli, learner):
 def test_the_seeded_history_exercises_every_rule(cli):
     """The plan is realistic enough: fixed mistakes, mastered kinds, a streak, a repeat."""
     store = Store()
-    _seed(store)
+    seed_full(store)
     got = _report(cli, "--learner", "ana")
     assert {m["original"] for m in got["accuracy"]["fixed"]} == {"go", "have", "on", "a old"}
     assert [b["id"] for b in got["gamification"]["badges"]] == [
@@ -265,7 +229,7 @@ def test_the_seeded_history_exercises_every_rule(cli):
 
 def test_a_window_and_a_topic(cli):
     store = Store()
-    _seed(store)
+    seed_full(store)
     now = datetime.now().astimezone()
     rows = _rows("ana")
     start = datetime.combine(now.date() - timedelta(days=7), datetime.min.time()).astimezone()
@@ -287,7 +251,7 @@ def test_a_window_and_a_topic(cli):
 
 def test_learners_never_mix(cli):
     store = Store()
-    _seed(store)
+    seed_full(store)
     bob = _report(cli, "--learner", "bob")
     assert bob["turns"] == 4 and bob["review"]["cards"] == 0 and bob["speech"]["finetunes"] == []
     originals = {m["original"] for m in bob["accuracy"]["top"]}
@@ -325,7 +289,7 @@ def test_bad_input_is_one_line(cli, args, message):
 def test_the_terminal_report(cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "120")
     store = Store()
-    _seed(store)
+    seed_full(store)
     code, out, _ = cli("report", "--learner", "ana")
     assert code == 0
     for text in (
