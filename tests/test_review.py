@@ -143,3 +143,85 @@ def test_the_next_due_card(home):
         drill.answer(card, card["corrected"])
     assert drill.due() == []
     assert drill.next_due() == START + timedelta(minutes=10)
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_llm(monkeypatch):
+    """A review must never load a language model."""
+    from im4talkin import registry
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("review loaded a language model")
+
+    for key in [k for k in registry.REGISTRY if k[0] == "llm"]:
+        monkeypatch.setitem(registry.REGISTRY, key, refuse)
+
+
+def _json_lines(out):
+    import json
+
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_scripted_typed_review_as_json(cli, no_llm):
+    _seed(Store())
+    code, out, err = cli(
+        "review", "--learner", "ana", "--json",
+        "--text", "Yesterday I went to the beach.", "--text", "she have two cats",
+    )  # fmt: skip
+    assert code == 0, err
+    first, second = _json_lines(out)
+    assert first["original"] == "yesterday i go to the beach" and first["correct"] is True
+    assert first["expected"] == "yesterday i went to the beach" and first["input"] == "text"
+    assert second["correct"] is False and second["interval_days"] < 1
+    assert set(first) == {
+        "card", "kind", "original", "expected", "answer", "input", "correct",
+        "next_review", "interval_days",
+    }  # fmt: skip
+    assert [bool(r["correct"]) for r in Store().reviews("ana")] == [True, False]
+    assert Store().reviews("bob") == []
+
+
+def test_the_rendered_review_and_its_xp(cli, no_llm):
+    _seed(Store())
+    code, out, _ = cli("review", "--learner", "bob", "--text", "He wants a coffee!")
+    assert code == 0
+    assert "he want a coffee" in out and "right!" in out and "1 of 1 right." in out
+    assert "+5 XP" in out and "new badge: Back to it" in out
+
+
+def test_more_answers_than_due_sentences(cli, no_llm):
+    _seed(Store())
+    code, out, err = cli("review", "--learner", "bob", "--json", "--text", "x", "--text", "y")
+    assert code == 0 and len(_json_lines(out)) == 1 and "only 1 sentences were due" in err
+
+
+def test_nothing_to_review(cli, no_llm):
+    code, out, _ = cli("review")
+    assert code == 0 and "No mistakes to review yet" in out
+    _seed(Store())
+    cli("review", "--learner", "bob", "--text", "he wants a coffee")
+    code, out, _ = cli("review", "--learner", "bob")
+    assert code == 0 and "Nothing to review right now" in out
+
+
+def test_an_unknown_learner(cli, no_llm):
+    _seed(Store())
+    code, out, err = cli("review", "--learner", "zed", "--text", "hi")
+    assert code == 2 and "no learner named 'zed'" in err and "ana, bob" in err and not out
+
+
+def test_a_spoken_answer_is_heard_by_the_recogniser(cli, no_llm, monkeypatch, speech, whisper_base):
+    from im4talkin import registry
+
+    monkeypatch.setitem(registry.REGISTRY, ("asr", "whisper-base"), lambda *a, **k: whisper_base)
+    _seed(Store())
+    wav = speech("He wants a coffee.")
+    code, out, err = cli("review", "--learner", "bob", "--json", "--input-audio", str(wav))
+    assert code == 0, err
+    (answer,) = _json_lines(out)
+    assert answer["input"] == "audio" and answer["correct"] is True, answer
+    assert "coffee" in answer["answer"].lower()
