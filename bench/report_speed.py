@@ -80,7 +80,9 @@ def seed(home: Path, turns: int) -> None:
             store.end_session(sid, at + timedelta(minutes=21))
         for i in range(30):
             at = start + timedelta(days=i // 10)
-            store.add_reading(learner, "travel", i, "ref", "ref", 0.1, rng.uniform(50, 95), 4, at=at)
+            store.add_reading(
+                learner, "travel", i, "ref", "ref", 0.1, rng.uniform(50, 95), 4, at=at
+            )
         store.add_finetune(learner, "bench", "whisper-base", 0.2, 0.12, True, at=start)
     store.conn.execute("COMMIT")
     store.conn.execute("BEGIN")

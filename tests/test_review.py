@@ -225,3 +225,24 @@ def test_a_spoken_answer_is_heard_by_the_recogniser(cli, no_llm, monkeypatch, sp
     (answer,) = _json_lines(out)
     assert answer["input"] == "audio" and answer["correct"] is True, answer
     assert "coffee" in answer["answer"].lower()
+
+
+def test_the_interactive_drill_typed_in_a_real_process(home):
+    import os
+    import subprocess
+    import sys
+
+    _seed(Store())
+    proc = subprocess.run(
+        [sys.executable, "-m", "im4talkin", "review", "--learner", "ana"],
+        input="/skip\n\nshe has two cats\n/quit\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IM4TALKIN_HOME": str(home), "COLUMNS": "120"},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "review 1/2" in out and "yesterday i go to the beach" in out  # skipped
+    assert "review 2/2" in out and "right!" in out and "1 of 1 right." in out
+    assert [r["answer"] for r in Store().reviews("ana")] == ["she has two cats"]
