@@ -1,8 +1,9 @@
 """The figures of ``im4talkin report``, from one learner's history, as a JSON-ready dict.
 
-``--since`` and ``--topic`` select the turns, readings, fine-tunes and reviews counted.
-Streaks, XP, level and badges are always over the whole history (a level does not drop
-because the window is short), and so is "new words this week": a word is new when the
+``--since`` selects the turns, readings, fine-tunes and reviews counted; ``--topic`` the
+turns and the readings of that topic's passage. A session counts when it has a turn in the
+window. Streaks, XP, level and badges are always over the whole history (a level does not
+drop because the window is short), and so is "new words this week": a word is new when the
 learner first used it, in any topic, in the last seven days.
 """
 
