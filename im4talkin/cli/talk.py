@@ -25,6 +25,7 @@ from ..config import Settings, load_settings, override
 from ..errors import DeviceError, InputError, ModelError, StorageError
 from ..messages import TurnResult
 from ..paths import data_dir, ensure_writable
+from ..progress.xp import gained_line, snapshot
 from ..store.db import SessionInfo, Store
 from ..tutor.build import build_conversation
 from ..tutor.session import Conversation
@@ -151,6 +152,7 @@ def talk(
         else None
     )
     store = Store()
+    before = None if json_out else snapshot(store, settings.learner)
     console = Console(stderr=json_out)
     notices = Console(stderr=True)
 
@@ -220,6 +222,9 @@ def talk(
             store.end_session(session_id)
             if not json_out:
                 render.summary(console, run.results)
+            if before is not None and run.results:
+                after = snapshot(store, settings.learner)
+                console.print(gained_line(before, after), style="green", highlight=False)
             store.close()
 
 
@@ -278,7 +283,8 @@ class _Run:
                 result.reply_audio = str(write_wav(path, audio.samples, audio.sample_rate))
             except (OSError, RuntimeError) as err:  # the turn itself is still saved
                 self.notice(f"could not write {path} ({err}); the turn is saved without it")
-        self.store.save_turn(self.session_id, result)
+        seconds = said.seconds if isinstance(said, Clip) else 0.0
+        self.store.save_turn(self.session_id, result, seconds=seconds)
         self.results.append(result)
         if self.json_out:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")

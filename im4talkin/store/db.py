@@ -1,10 +1,14 @@
-"""SQLite storage: learners, sessions and turns. A turn is committed as soon as it ends."""
+"""SQLite storage: learners, sessions and turns. A turn is committed as soon as it ends.
+
+Progress tables (enrolment readings, fine-tunes, review cards) are in :mod:`.progress`.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,7 @@ from ..errors import StorageError
 from ..messages import TurnResult
 from ..paths import db_path, ensure_writable
 from .migrations import migrate
+from .progress import NOW, ProgressStore, stamp
 
 
 @dataclass(frozen=True)
@@ -24,8 +29,12 @@ class SessionInfo:
     llm: str
 
 
-class Store:
-    """One connection to the learner database (WAL, foreign keys on)."""
+class Store(ProgressStore):
+    """One connection to the learner database (WAL, foreign keys on).
+
+    Methods that record something take ``at`` (a datetime) to back-date it, for imports
+    and seeded histories; by default it is now.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or db_path()
@@ -51,39 +60,57 @@ class Store:
         row = self.conn.execute("SELECT id FROM learners WHERE name = ?", (name,)).fetchone()
         return int(row["id"])
 
-    def start_session(self, learner: str, info: SessionInfo, opener: str) -> int:
+    def start_session(
+        self, learner: str, info: SessionInfo, opener: str, at: datetime | None = None
+    ) -> int:
         """Record a new session and its opener; return its id."""
         cur = self.conn.execute(
-            "INSERT INTO sessions(learner_id, topic, level, profile, llm, opener) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (self.learner_id(learner), info.topic, info.level, info.profile, info.llm, opener),
+            "INSERT INTO sessions(learner_id, topic, level, profile, llm, opener, started_at) "
+            f"VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, {NOW}))",
+            (
+                self.learner_id(learner),
+                *(info.topic, info.level, info.profile, info.llm, opener),
+                stamp(at),
+            ),
         )
         return int(cur.lastrowid or 0)
 
-    def save_turn(self, session_id: int, result: TurnResult) -> None:
-        """Commit one finished turn."""
+    def save_turn(
+        self,
+        session_id: int,
+        result: TurnResult,
+        seconds: float = 0.0,
+        at: datetime | None = None,
+    ) -> None:
+        """Commit one finished turn; ``seconds``: how long the learner spoke (0 when typed).
+
+        Corrections keep their character spans, so a review can rebuild the fixed sentence.
+        """
         data = result.to_json()
         self.conn.execute(
             "INSERT INTO turns(session_id, turn, input, text, corrections, praise, reply, timings,"
-            " recording, reply_audio) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f" recording, reply_audio, seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            f" ?, COALESCE(?, {NOW}))",
             (
                 session_id,
                 result.turn,
                 result.input,
                 result.transcript,
-                json.dumps(data["corrections"]),
+                json.dumps([asdict(c) for c in result.feedback.corrections]),
                 result.feedback.praise,
                 result.reply,
                 json.dumps(data["timings_ms"]),
                 result.recording,
                 result.reply_audio,
+                seconds,
+                stamp(at),
             ),
         )
 
-    def end_session(self, session_id: int) -> None:
+    def end_session(self, session_id: int, at: datetime | None = None) -> None:
         self.conn.execute(
-            "UPDATE sessions SET ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-            (session_id,),
+            f"UPDATE sessions SET ended_at = COALESCE(?, {NOW}) WHERE id = ?",
+            (stamp(at), session_id),
         )
 
     def turns(self, session_id: int) -> list[dict[str, Any]]:

@@ -44,6 +44,64 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE turns ADD COLUMN recording TEXT;
     ALTER TABLE turns ADD COLUMN reply_audio TEXT;
     """,
+    # 3: progress: how long each spoken turn was, enrolment readings, fine-tune runs,
+    # review cards over past mistakes and each review answer (see store/progress.py)
+    """
+    ALTER TABLE turns ADD COLUMN seconds REAL NOT NULL DEFAULT 0;
+    CREATE INDEX turns_created ON turns(created_at);
+    CREATE TABLE readings (
+        id INTEGER PRIMARY KEY,
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        passage TEXT NOT NULL,
+        sentence INTEGER NOT NULL,
+        reference TEXT NOT NULL,
+        transcript TEXT NOT NULL,
+        wer REAL NOT NULL,
+        score REAL NOT NULL CHECK (score BETWEEN 0 AND 100),
+        seconds REAL NOT NULL DEFAULT 0,
+        audio TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (learner_id, passage, sentence)
+    );
+    CREATE TABLE finetunes (
+        id INTEGER PRIMARY KEY,
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        profile TEXT NOT NULL,
+        asr_model TEXT NOT NULL,
+        wer_before REAL NOT NULL,
+        wer_after REAL NOT NULL,
+        activated INTEGER NOT NULL DEFAULT 0,
+        details TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE TABLE review_cards (
+        id INTEGER PRIMARY KEY,
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        turn_id INTEGER REFERENCES turns(id),
+        original TEXT NOT NULL,
+        corrected TEXT NOT NULL,
+        fixes TEXT NOT NULL DEFAULT '[]',
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        due TEXT NOT NULL,
+        last_result TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (learner_id, original)
+    );
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        card_id INTEGER NOT NULL REFERENCES review_cards(id),
+        answer TEXT NOT NULL,
+        input TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        rating INTEGER NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX readings_learner ON readings(learner_id, created_at);
+    CREATE INDEX finetunes_learner ON finetunes(learner_id, created_at);
+    CREATE INDEX cards_due ON review_cards(learner_id, due);
+    CREATE INDEX reviews_card ON reviews(card_id, created_at);
+    """,
 )
 
 

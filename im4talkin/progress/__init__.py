@@ -1,0 +1,1 @@
+"""Learner progress: history records, mistakes that recur or stop, XP and reviews."""

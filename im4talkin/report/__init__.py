@@ -1,0 +1,1 @@
+"""Report aggregates and rendering: Rich in the terminal, SVG charts in HTML."""
