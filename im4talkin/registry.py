@@ -173,18 +173,18 @@ def create(kind: str, name: str, settings: Settings, **kwargs: Any) -> Any:
     return factory(settings, **kwargs)
 
 
-def check(settings: Settings) -> Settings:
-    """ConfigError now for a backend name no registry entry has, before anything loads."""
-    for kind, name in (
-        ("llm", settings.llm.name),
-        ("asr", settings.asr.name),
-        ("tts", settings.tts.name),
-    ):
-        if (kind, name) not in REGISTRY:
-            raise ConfigError(f"unknown {kind} '{name}': use one of {', '.join(names(kind))}")
-    if settings.llm.name == "openai" and not settings.llm.url:
+def check(settings: Settings, kinds: tuple[str, ...] = ("llm", "asr", "tts")) -> Settings:
+    """ConfigError now for a backend name no registry entry has, and ModelError for a hub
+    model not pulled yet, before anything loads; ``kinds``: the backends the command uses."""
+    chosen = {"llm": settings.llm.name, "asr": settings.asr.name, "tts": settings.tts.name}
+    for kind in kinds:
+        if (kind, chosen[kind]) not in REGISTRY:
+            raise ConfigError(
+                f"unknown {kind} '{chosen[kind]}': use one of {', '.join(names(kind))}"
+            )
+    if "llm" in kinds and settings.llm.name == "openai" and not settings.llm.url:
         raise ConfigError("--llm openai needs the server's URL: --llm-url http://HOST:PORT/v1")
-    missing = unpulled(settings)
+    missing = unpulled(settings, kinds)
     if missing:
         commands = " and ".join(f"'im4talkin models pull {name}'" for name in missing)
         raise ModelError(
@@ -194,13 +194,14 @@ def check(settings: Settings) -> Settings:
     return settings
 
 
-def unpulled(settings: Settings) -> list[str]:
+def unpulled(settings: Settings, kinds: tuple[str, ...] = ("llm", "asr", "tts")) -> list[str]:
     """Hub models these settings would load that are not pulled (no network, no hashing)."""
     from . import hub
 
     needed = []
-    if "seamless" in (settings.asr.name, settings.tts.name) and not settings.seamless.model_path:
+    speech = [n for k, n in (("asr", settings.asr.name), ("tts", settings.tts.name)) if k in kinds]
+    if "seamless" in speech and not settings.seamless.model_path:
         needed.append(hub.SEAMLESS_V2_LARGE)
-    if settings.llm.name == "llama2" and not settings.llm.model_path:
+    if "llm" in kinds and settings.llm.name == "llama2" and not settings.llm.model_path:
         needed.append(hub.LLAMA2_CHAT)
     return [m.name for m in needed if not hub.status(m)[0]]

@@ -70,17 +70,26 @@ class WhisperASR:
 
     def transcribe(self, samples: np.ndarray) -> str:
         """The words spoken in ``samples``, as one line of text."""
+        return " ".join(seg.text.strip() for seg in self._segments(samples) if seg.text.strip())
+
+    def transcribe_words(self, samples: np.ndarray) -> tuple[str, list[tuple[str, float]]]:
+        """The text and each word with Whisper's probability for it (for reading feedback)."""
+        segments = self._segments(samples, word_timestamps=True)
+        text = " ".join(seg.text.strip() for seg in segments if seg.text.strip())
+        return text, [(w.word, float(w.probability)) for seg in segments for w in seg.words or []]
+
+    def _segments(self, samples: np.ndarray, word_timestamps: bool = False) -> list:
         segments, _info = self.model.transcribe(
             samples,
             language="en",
             task="transcribe",
             beam_size=self.beam_size,
             initial_prompt=self.initial_prompt,
+            word_timestamps=word_timestamps,
             **VERBATIM,
         )
-        words = [
-            seg.text.strip()
+        return [
+            seg
             for seg in segments
             if not (seg.no_speech_prob > NO_SPEECH and seg.avg_logprob < LOW_LOGPROB)
         ]
-        return " ".join(w for w in words if w)

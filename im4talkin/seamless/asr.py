@@ -63,6 +63,10 @@ class SeamlessASR:
         texts = [self._one(piece) for piece in split_long(audio, RATE, self.cfg.chunk_seconds)]
         return " ".join(t for t in texts if t)
 
+    def transcribe_words(self, samples: np.ndarray) -> tuple[str, None]:
+        """The text; SeamlessM4T gives no per-word probabilities."""
+        return self.transcribe(samples), None
+
     def _one(self, audio: np.ndarray) -> str:
         import torch
 

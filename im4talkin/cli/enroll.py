@@ -1,0 +1,226 @@
+"""``im4talkin enroll``: read sentences aloud, see which words were heard, build a speech corpus.
+
+Each sentence's recording (FLAC, 16 kHz) and its text are stored as soon as it is read, so an
+interrupted enrolment resumes at the first sentence not yet read; reading one again replaces
+the earlier take. ``enroll export DIR`` writes the corpus as a Hugging Face ``audiofolder``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .. import registry
+from ..audio.io import Clip, load_audio, write_flac
+from ..config import load_settings, override
+from ..errors import DeviceError, InputError, StorageError
+from ..paths import data_dir
+from ..progress.xp import gained_line, snapshot
+from ..reading import Reading, assess
+from ..store.db import Store
+from ..tutor.topics import load_topic
+from .record import push_to_talk
+
+app = typer.Typer(
+    help="Read sentences aloud: reading feedback, and your own speech corpus.",
+    invoke_without_command=True,
+)
+
+_OP_STYLE = {"ok": "green", "sub": "bold red", "del": "red strike", "ins": "yellow"}
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
+
+
+def _passages(topic: str, passages: Path | None) -> tuple[str, list[str]]:
+    """(passage name, its sentences) from a topic's reading list or a file, one per line."""
+    if passages is None:
+        chosen = load_topic(topic)
+        return chosen.name, list(chosen.reading)
+    try:
+        lines = passages.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"--passages {passages}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"--passages {passages}: cannot read it as UTF-8 text ({err})") from None
+    sentences = [s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#")]
+    if not sentences:
+        raise InputError(f"--passages {passages} has no sentences: write one sentence per line")
+    return f"file:{passages.stem}", sentences
+
+
+def _render(console: Console, reading: Reading) -> None:
+    parts = []
+    for w in reading.words:
+        if w.op == "sub":
+            parts.append(f"[{_OP_STYLE['sub']}]{w.ref}[/] [dim](heard {w.hyp})[/]")
+        else:
+            parts.append(f"[{_OP_STYLE[w.op]}]{w.ref if w.op != 'ins' else '+' + str(w.hyp)}[/]")
+    console.print("  " + " ".join(parts))
+    c = reading.counts()
+    colour = "green" if reading.score >= 90 else "yellow" if reading.score >= 70 else "red"
+    console.print(
+        f"  [{colour}]score {reading.score}[/] - {c['ok']} right, {c['sub']} misheard, "
+        f"{c['del']} missed, {c['ins']} extra"
+        + (f" - practise: [bold]{', '.join(reading.practise)}[/]" if reading.practise else "")
+    )
+
+
+def _takes(mic, console: Console, clips: list[Clip] | None) -> Iterator[Clip | None]:
+    """Scripted clips in order, or push-to-talk takes (None: the learner skipped)."""
+    if clips is not None:
+        yield from clips
+        return
+    while True:
+        answer = console.input("[dim]Enter to record, s to skip, q to stop>[/] ").strip().lower()
+        if answer in ("q", "/quit"):
+            return
+        yield None if answer == "s" else push_to_talk(mic, console)
+
+
+@app.callback(invoke_without_command=True)
+def enroll(
+    ctx: typer.Context,
+    topic: Annotated[str, typer.Option(help="Read this topic's sentences.")] = "travel",
+    passages: Annotated[
+        Path | None, typer.Option(help="Read these sentences instead: a text file, one per line.")
+    ] = None,
+    input_audio: Annotated[
+        list[Path] | None,
+        typer.Option("--input-audio", help="Recordings of the next sentences, in order."),
+    ] = None,
+    count: Annotated[int | None, typer.Option(min=1, help="Stop after this many.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per sentence.")] = False,
+    learner: Annotated[str | None, typer.Option(help="Whose corpus this joins.")] = None,
+    asr: Annotated[str | None, typer.Option(help="Speech recogniser.")] = None,
+    device: Annotated[str | None, typer.Option(help="Microphone: index or name.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Settings profile from configs/.")] = None,
+) -> None:
+    """Read sentences aloud, one at a time; each recording joins your speech corpus."""
+    if ctx.invoked_subcommand:
+        return
+    settings = registry.check(
+        override(
+            load_settings(profile), learner=learner, asr__name=asr, audio__input_device=device
+        ),
+        kinds=("asr",),
+    )
+    name, sentences = _passages(topic, passages)
+    clips = [load_audio(p, settings.audio.max_seconds) for p in input_audio or []] or None
+    store = Store()
+    console = Console(stderr=json_out)
+    try:
+        done = {r["sentence"] for r in store.readings(settings.learner) if r["passage"] == name}
+        todo = [i for i in range(len(sentences)) if i not in done][:count]
+        if clips is not None:
+            if len(clips) > len(todo):
+                console.print(
+                    f"[yellow]note:[/] {len(clips) - len(todo)} recording(s) left over: "
+                    f"only {len(todo)} sentence(s) of {name} are still to read"
+                )
+            todo = todo[: len(clips)]
+        if not todo:
+            console.print(
+                f"You have read all {len(sentences)} sentences of {name}: "
+                "try another topic (im4talkin topics)."
+            )
+            return
+        mic = None
+        if clips is None:
+            from .talk import _microphone
+
+            mic = _microphone(settings, lambda line: console.print(f"[yellow]note:[/] {line}"))
+            if mic is None:
+                raise DeviceError(
+                    "enroll needs a microphone here, or recordings: --input-audio FILE"
+                )
+        with console.status("loading speech recognition...", spinner="dots"):
+            recogniser = registry.create("asr", settings.asr.name, settings)
+            recogniser.warm_up()
+        before = snapshot(store, settings.learner)
+        folder = data_dir() / "enrolment" / _safe(settings.learner) / _safe(name)
+        takes = _takes(mic, console, clips)
+        for index in todo:
+            sentence = sentences[index]
+            console.print(
+                f"\n[bold]Read aloud[/] [dim]({index + 1}/{len(sentences)})[/]: {sentence}"
+            )
+            clip = next(takes, None)
+            if clip is None and clips is None:
+                continue  # skipped
+            if clip is None:
+                break
+            text, heard = recogniser.transcribe_words(clip.samples)
+            reading = assess(sentence, text, heard)
+            audio = write_flac(folder / f"{index:04d}.flac", clip.samples)
+            store.add_reading(
+                settings.learner, name, index, sentence, text,
+                reading.wer, reading.score, clip.seconds, str(audio),
+            )  # fmt: skip
+            if json_out:
+                extra = {"passage": name, "sentence": index, "audio": str(audio)}
+                print(json.dumps(extra | reading.to_json() | {"seconds": round(clip.seconds, 2)}))
+            else:
+                console.print(f"  [dim]heard:[/] {text or '(nothing)'}")
+                _render(console, reading)
+        rows = store.readings(settings.learner)
+        minutes = sum(r["seconds"] for r in rows) / 60
+        console.print(
+            f"\n{len(rows)} sentences read, {minutes:.1f} minutes of your voice so far. "
+            + gained_line(before, snapshot(store, settings.learner))
+        )
+    finally:
+        store.close()
+
+
+@app.command("export")
+def export(
+    dest: Annotated[Path, typer.Argument(help="A new or empty folder.")],
+    learner: Annotated[str | None, typer.Option(help="Whose corpus.")] = None,
+) -> None:
+    """Write your corpus as a Hugging Face audiofolder: FLAC files and metadata.csv."""
+    settings = override(load_settings(), learner=learner)
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise InputError(f"{dest} is not an empty folder: pick a new one")
+    store = Store()
+    try:
+        rows = store.readings(settings.learner)
+    finally:
+        store.close()
+    rows = [r for r in rows if r["audio"] and Path(r["audio"]).is_file()]
+    if not rows:
+        raise InputError(
+            f"no recordings yet for {settings.learner}: read some with 'im4talkin enroll'"
+        )
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        (tmp / "audio").mkdir(parents=True)
+        with (tmp / "metadata.csv").open("w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["file_name", "transcription", "passage", "sentence", "seconds", "score"])
+            for r in rows:
+                name = f"audio/{_safe(r['passage'])}-{r['sentence']:04d}.flac"
+                shutil.copyfile(r["audio"], tmp / name)
+                out.writerow(
+                    [name, r["reference"], r["passage"], r["sentence"], r["seconds"], r["score"]]
+                )
+        if dest.exists():
+            dest.rmdir()
+        tmp.rename(dest)
+    except OSError as err:
+        raise StorageError(
+            f"cannot write {dest} ({err.strerror or err}): pick another folder"
+        ) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    Console().print(f"wrote {len(rows)} recordings and metadata.csv to {dest}")
