@@ -85,9 +85,7 @@ def seed(home: Path, turns: int) -> None:
             )
         store.add_finetune(learner, "bench", "whisper-base", 0.2, 0.12, True, at=start)
     store.conn.execute("COMMIT")
-    store.conn.execute("BEGIN")
-    Drill(store, "ana").sync(load_history(store, "ana"))
-    store.conn.execute("COMMIT")
+    Drill(store, "ana").sync(load_history(store, "ana"))  # one transaction of its own
     store.close()
 
 

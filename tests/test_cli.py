@@ -127,6 +127,34 @@ def test_an_unwritable_data_dir(cli, tmp_path, monkeypatch):
     assert code == 4 and "IM4TALKIN_HOME" in err
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["review", "--limit", "0"], "Invalid value for '--limit'"),
+        (["report", "--nope"], "No such option: --nope"),
+        (["report", "--learner"], "Option '--learner' requires an argument"),
+        (["nosuch"], "No such command 'nosuch'"),
+    ],
+)
+def test_usage_errors_are_one_message(cli, args, message):
+    code, out, err = cli(*args)
+    assert code == 2 and not out and "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and message in errors[0]
+
+
+def test_a_usage_error_in_a_real_process_has_no_traceback(home):
+    proc = subprocess.run(
+        [sys.executable, "-m", "im4talkin", "review", "--limit", "0"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IM4TALKIN_HOME": str(home)},
+        timeout=60,
+    )
+    assert proc.returncode == 2 and not proc.stdout
+    assert "Traceback" not in proc.stderr and "Invalid value for '--limit'" in proc.stderr
+
+
 def test_topics_lists_them(cli):
     code, out, _ = cli("topics")
     assert code == 0 and "job_interview" in out and "Sam" in out

@@ -132,6 +132,32 @@ def test_scheduling_over_simulated_days(home):
     assert [c["original"] for c in drill.due()] == ["she have two cats"]
 
 
+def test_cards_are_made_in_one_transaction_without_waiting(home, monkeypatch):
+    store = Store()
+    _seed(store)
+    history = load_history(store, "ana")
+    drill = Drill(store, "ana", Clock(START))
+    add, calls = store.add_card, []
+
+    def fail_second(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return add(*args)
+
+    monkeypatch.setattr(store, "add_card", fail_second)
+    with pytest.raises(RuntimeError):
+        drill.sync(history)
+    assert store.cards("ana") == []  # the first card was rolled back with the second
+    monkeypatch.setattr(store, "add_card", add)
+    import time
+
+    monkeypatch.setattr(time, "sleep", lambda s: pytest.fail("fsrs slept to make a card id"))
+    assert drill.sync(history) == 2
+    cards = store.cards("ana")
+    assert [c["state"]["card_id"] for c in cards] == [c["turn_id"] for c in cards]
+
+
 def test_the_next_due_card(home):
     store = Store()
     _seed(store)
@@ -196,7 +222,47 @@ def test_the_rendered_review_and_its_xp(cli, no_llm):
 def test_more_answers_than_due_sentences(cli, no_llm):
     _seed(Store())
     code, out, err = cli("review", "--learner", "bob", "--json", "--text", "x", "--text", "y")
-    assert code == 0 and len(_json_lines(out)) == 1 and "only 1 sentences were due" in err
+    assert code == 0 and len(_json_lines(out)) == 1 and "only 1 sentence was due" in err
+    # ana has two sentences due: --limit, not the due list, left an answer unused
+    code, out, err = cli(
+        "review", "--learner", "ana", "--json", "--limit", "1", "--text", "x", "--text", "y"
+    )  # fmt: skip
+    assert code == 0 and len(_json_lines(out)) == 1
+    assert "--limit 1 allows 1 sentence at a time" in err and "were due" not in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--text", ""], "an empty --text answer"),
+        (["--text", "she has two cats", "--text", "  ?! "], "an empty --text answer"),
+        (["--json"], "--json needs --text or --input-audio"),
+    ],
+)
+def test_answers_that_are_refused(cli, no_llm, args, message):
+    _seed(Store())
+    code, out, err = cli("review", "--learner", "ana", *args)
+    assert code == 2 and not out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+    assert Store().reviews("ana") == []  # no answer, no XP, no streak day
+
+
+@pytest.mark.parametrize(
+    "days, words", [(1.2, "in 1 day"), (3.4, "in 3 days"), (0.3, "again soon")]
+)
+def test_when_the_next_review_is(days, words):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from im4talkin.cli.review import _show_outcome
+    from im4talkin.progress.review import Outcome
+
+    card = {"corrected": "she has two cats"}
+    console = Console(file=StringIO(), width=100)
+    _show_outcome(console, Outcome(card, "x", "text", True, START + timedelta(days=days), START))
+    assert console.file.getvalue().strip().endswith(f"next review {words}")
 
 
 def test_nothing_to_review(cli, no_llm):

@@ -102,3 +102,30 @@ def test_the_line_after_a_session():
     line = xp.gained_line(before, after)
     assert line.startswith("+120 XP - level 2 (20/200 XP to level 3) - level up!")
     assert line.endswith("new badge: First conversation")
+
+
+def test_a_recurring_mistake_never_lowers_xp_or_takes_badges_back():
+    go = ("tense", "go", "went")
+    turns = [_turn(1, "yesterday i go home", [go]), _turn(2, "then i go out", [go])]
+    turns += [_turn(3, "i go there too", [go])]  # three tense mistakes: mastery is possible
+    turns += [_turn(10 + i, f"clean sentence number {i}") for i in range(MASTERED_AFTER)]
+    turns += [_turn(50, "today i go again", [go])]  # it comes back
+    turns += [_turn(60 + i, f"another clean one {i}") for i in range(3)]
+    shown, last = [], None
+    for n in range(1, len(turns) + 1):
+        state = xp.progress(_history(*turns[:n]), NOW)
+        if last is not None:
+            assert state.xp >= last.xp, n
+            assert set(last.badges) <= set(state.badges), n
+            shown.append(xp.gained_line(last, state))
+        last = state
+    assert last.breakdown["fixed"] == xp.FIXED_XP
+    assert {"first_fix", "mastered:tense"} <= set(last.badges)
+    assert not any("+-" in line for line in shown)
+    assert xp.gained_line(last, last).startswith("+0 XP")
+
+
+def test_the_line_shows_the_sign_of_the_change():
+    more = xp.progress(_history(*[_turn(i, f"sentence {i}") for i in range(3)]), NOW)
+    fewer = xp.progress(_history(_turn(1, "sentence 1")), NOW)
+    assert xp.gained_line(more, fewer).startswith("-20 XP")

@@ -1,4 +1,4 @@
-"""The push-to-talk screen: a live level meter while the microphone records."""
+"""Push-to-talk: the microphone, when it can work here, and a live level meter while it records."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from rich.text import Text
 
 from ..audio.io import Clip
 from ..audio.mic import Recorder
+from ..config import Settings
+from ..errors import DeviceError
 
 BAR = 24
 
@@ -51,3 +53,19 @@ def push_to_talk(recorder: Recorder, console: Console) -> Clip:
         clip = recorder.record(_enter_pressed, show)
     console.print(f"[dim]recorded {clip.seconds:.1f} s[/]")
     return clip
+
+
+def microphone(settings: Settings, notice) -> Recorder | None:
+    """A recorder when push-to-talk can work here, else None (with one notice line).
+
+    A microphone named with ``--device`` that cannot be used is an error, not a notice.
+    """
+    if not sys.stdin.isatty():
+        return None
+    try:
+        return Recorder(settings.audio.input_device or None, settings.audio.max_seconds)
+    except DeviceError as err:
+        if settings.audio.input_device:
+            raise
+        notice(str(err))
+        return None

@@ -21,10 +21,11 @@ from .. import registry
 from ..audio.io import Clip, load_audio, speech_span
 from ..config import Settings, load_settings, override
 from ..errors import DeviceError, InputError
-from ..progress.history import load_history, pick_learner
+from ..progress.history import load_history, normalise, pick_learner
 from ..progress.review import Drill, Outcome
 from ..progress.xp import gained_line, progress
 from ..store.db import Store
+from .record import microphone, push_to_talk
 
 PROMPT = "Say it correctly: Enter to record, or type it. /skip moves on, /quit stops."
 PROMPT_TYPED = "Type it correctly and press Enter. /skip moves on, /quit stops."
@@ -58,7 +59,8 @@ def _show_card(console: Console, card: dict[str, Any], n: int, total: int) -> No
 
 def _show_outcome(console: Console, out: Outcome) -> None:
     days = (out.next_due - out.now).total_seconds() / 86400
-    when = f"in {days:.0f} days" if days >= 1 else "again soon"
+    whole = round(days)
+    when = f"in {whole} day{'s' * (whole != 1)}" if days >= 1 else "again soon"
     if out.right:
         console.print(f"[bold green]right![/] [dim]next review {when}[/]")
     else:
@@ -69,8 +71,6 @@ def _show_outcome(console: Console, out: Outcome) -> None:
 
 
 def _interactive(drill: Drill, cards, console: Console, ears: _Ears, mic) -> list[Outcome]:
-    from .record import push_to_talk
-
     done: list[Outcome] = []
     for n, card in enumerate(cards, start=1):
         _show_card(console, card, n, len(cards))
@@ -152,9 +152,15 @@ def review(
     settings = registry.check(
         override(load_settings(profile), learner=learner, asr__name=asr, audio__input_device=device)
     )
+    scripted = text is not None or input_audio is not None
+    if json_out and not scripted:
+        raise InputError(
+            "--json needs --text or --input-audio answers; leave --json out to review interactively"
+        )
+    if any(not normalise(t) for t in text or []):
+        raise InputError("an empty --text answer: type the corrected sentence, or leave it out")
     answers: list[str | Clip] = [*(text or [])]
     answers += [load_audio(p, settings.audio.max_seconds) for p in input_audio or []]
-    scripted = text is not None or input_audio is not None
     console = Console(stderr=json_out)
     store = Store()
     try:
@@ -172,14 +178,12 @@ def review(
             done = _scripted(drill, cards, answers, ears, console, json_out)
             if len(answers) > len(cards):
                 Console(stderr=True).print(
-                    f"[yellow]note:[/] only {len(cards)} sentences were due; the other answers "
-                    "were not used",
+                    f"[yellow]note:[/] {_how_many_due(len(cards), limit)}; "
+                    "the other answers were not used",
                     highlight=False,
                 )
         else:
-            from .talk import _microphone
-
-            mic = None if typed else _microphone(settings, lambda line: console.print(line))
+            mic = None if typed else microphone(settings, lambda line: console.print(line))
             done = _interactive(drill, cards, console, ears, mic)
         if not json_out:
             right = sum(o.right for o in done)
@@ -188,6 +192,12 @@ def review(
             console.print(gained_line(before, after), style="green", highlight=False)
     finally:
         store.close()
+
+
+def _how_many_due(n: int, limit: int) -> str:
+    if n == limit:
+        return f"--limit {limit} allows {n} sentence{'s' * (n != 1)} at a time"
+    return f"only {n} sentence{'s' * (n != 1)} {'was' if n == 1 else 'were'} due"
 
 
 def _nothing_due(drill: Drill) -> str:

@@ -7,6 +7,7 @@ records from the microphone when there is one and the terminal can drive push-to
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 import time
@@ -25,13 +26,18 @@ from ..config import Settings, load_settings, override
 from ..errors import DeviceError, InputError, ModelError, StorageError
 from ..messages import TurnResult
 from ..paths import data_dir, ensure_writable
+from ..progress.history import load_history
+from ..progress.review import Drill
 from ..progress.xp import gained_line, snapshot
+from ..progress.xp import progress as progress_of
 from ..store.db import SessionInfo, Store
 from ..tutor.build import build_conversation
 from ..tutor.session import Conversation
 from ..tutor.topics import load_topic
 from . import render
-from .record import push_to_talk
+from .record import microphone, push_to_talk
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -161,7 +167,7 @@ def talk(
 
     mic = None
     if not scripted and not typed:
-        mic = _microphone(settings, notice)
+        mic = microphone(settings, notice)
     play = settings.tts.speak and _can_play(settings, notice)
     voice = None
     if play or save_dir:
@@ -216,34 +222,38 @@ def talk(
                     convo.speaker.wait_played()
                 convo.speaker.close()
         finally:
-            for model in (convo.partner.model, convo.feedback.llm):
-                if hasattr(model, "close"):  # a server backend's connection pool
-                    model.close()
-            store.end_session(session_id)
-            if not json_out:
-                render.summary(console, run.results)
-            if before is not None and run.results:
-                after = snapshot(store, settings.learner)
-                console.print(gained_line(before, after), style="green", highlight=False)
-            store.close()
+            try:
+                for model in (convo.partner.model, convo.feedback.llm):
+                    if hasattr(model, "close"):  # a server backend's connection pool
+                        model.close()
+                store.end_session(session_id)
+                if not json_out:
+                    render.summary(console, run.results)
+                _wrap_up(store, settings.learner, before, console, notice, bool(run.results))
+            finally:
+                store.close()
 
 
-def _microphone(settings: Settings, notice):
-    """A recorder when push-to-talk can work here, else None (with one notice line).
+_microphone = microphone  # the old private name, still imported elsewhere
 
-    A microphone named with ``--device`` that cannot be used is an error, not a notice.
+
+def _wrap_up(store: Store, learner: str, before, console: Console, notice, talked: bool) -> None:
+    """Make review cards from the session's corrections and print the XP line.
+
+    Runs while the session ends, maybe because of an error: a failure here is one notice
+    line, never an exception that would hide that error.
     """
-    if not sys.stdin.isatty():
-        return None
-    from ..audio.mic import Recorder
-
+    if not talked:
+        return
     try:
-        return Recorder(settings.audio.input_device or None, settings.audio.max_seconds)
-    except DeviceError as err:
-        if settings.audio.input_device:
-            raise
-        notice(str(err))
-        return None
+        history = load_history(store, learner)
+        Drill(store, learner).sync(history)
+        if before is not None:
+            line = gained_line(before, progress_of(history))
+            console.print(line, style="green", highlight=False)
+    except Exception as err:  # the session itself is saved; this part is extra
+        log.debug("wrapping up the session failed", exc_info=True)
+        notice(f"could not update your review cards and XP ({err}); the session is saved")
 
 
 def _can_play(settings: Settings, notice) -> bool:

@@ -27,10 +27,17 @@ class MistakeStats:
     """Index of the last turn that had it."""
     turns_since: int = 0
     """Turns after the last one that had it."""
+    fixed_before: bool = False
+    """It was fixed once, then came back."""
 
     @property
     def fixed(self) -> bool:
         return self.count >= FIXED_MIN_COUNT and self.turns_since >= FIXED_AFTER
+
+    @property
+    def ever_fixed(self) -> bool:
+        """Fixed now or at some earlier point: what XP and badges count, so they never drop."""
+        return self.fixed or self.fixed_before
 
     def public(self) -> dict:
         m = self.latest
@@ -53,6 +60,8 @@ def mistake_stats(turns: Sequence[Turn]) -> dict[tuple[str, str, str], MistakeSt
             if seen is None:
                 stats[key] = MistakeStats(mistake, 1, i)
             else:
+                if seen.count >= FIXED_MIN_COUNT and i - 1 - seen.last_index >= FIXED_AFTER:
+                    seen.fixed_before = True
                 seen.latest, seen.count, seen.last_index = mistake, seen.count + 1, i
     for seen in stats.values():
         seen.turns_since = len(turns) - 1 - seen.last_index
@@ -72,18 +81,25 @@ def fixed_mistakes(stats: dict[tuple[str, str, str], MistakeStats]) -> list[dict
 
 
 def mastered_kinds(turns: Sequence[Turn]) -> list[str]:
-    """Kinds with enough past mistakes and none in the last :data:`MASTERED_AFTER` turns."""
+    """Kinds that, after enough past mistakes, went :data:`MASTERED_AFTER` turns without
+    one, now or at any earlier point (a badge once earned is kept)."""
     count: dict[str, int] = {}
     last: dict[str, int] = {}
+    mastered: set[str] = set()
+
+    def check(kind: str, index: int) -> None:
+        if count[kind] >= MASTERED_MIN_COUNT and index - 1 - last[kind] >= MASTERED_AFTER:
+            mastered.add(kind)
+
     for i, turn in enumerate(turns):
         for kind in {m.kind for m in turn.mistakes}:
+            if kind in count:
+                check(kind, i)
             count[kind] = count.get(kind, 0) + 1
             last[kind] = i
-    return sorted(
-        kind
-        for kind, n in count.items()
-        if n >= MASTERED_MIN_COUNT and len(turns) - 1 - last[kind] >= MASTERED_AFTER
-    )
+    for kind in count:
+        check(kind, len(turns))
+    return sorted(mastered)
 
 
 def kind_counts(turns: Sequence[Turn]) -> dict[str, int]:

@@ -68,6 +68,22 @@ def is_right(answer: str, expected: str, fixes: list[str]) -> bool:
     return jiwer.wer(want, said) <= LENIENT_WER
 
 
+def new_cards(history: History) -> list[tuple[Turn, str, list[str]]]:
+    """The cards :meth:`Drill.sync` would make: (turn, fixed sentence, fixes) for each turn
+    with corrections after the newest carded one, one per sentence not carded yet."""
+    newest = max((c["turn_id"] or 0 for c in history.cards), default=0)
+    carded = {c["original"] for c in history.cards}
+    out = []
+    for turn in history.turns:
+        if turn.id <= newest or not turn.mistakes or turn.text in carded:
+            continue
+        fixed = fixed_sentence(turn)
+        if fixed is not None:
+            carded.add(turn.text)
+            out.append((turn, *fixed))
+    return out
+
+
 class Scheduler:
     """FSRS with fuzzing off, so the same answers on the same days give the same dates."""
 
@@ -76,11 +92,14 @@ class Scheduler:
 
         self._fsrs = Fsrs(enable_fuzzing=False)
 
-    def new(self, due: datetime) -> dict[str, Any]:
-        """The state of a card that has never been reviewed, due at ``due``."""
+    def new(self, due: datetime, card_id: int) -> dict[str, Any]:
+        """The state of a card that has never been reviewed, due at ``due``.
+
+        ``card_id`` is given: without one, fsrs makes one from the clock and sleeps 1 ms.
+        """
         from fsrs import Card
 
-        return Card(due=due.astimezone(UTC)).to_dict()
+        return Card(card_id=card_id, due=due.astimezone(UTC)).to_dict()
 
     def grade(self, state: dict[str, Any], right: bool, now: datetime) -> tuple[dict, datetime]:
         """The card's state and due time after an answer at ``now``."""
@@ -133,22 +152,19 @@ class Drill:
         self.scheduler = scheduler or Scheduler()
 
     def sync(self, history: History) -> int:
-        """Make cards from turns with corrections not carded yet; return how many."""
-        newest = self.store.last_carded_turn(self.learner)
+        """Make cards from turns with corrections not carded yet, in one transaction;
+        return how many."""
         made = 0
-        for turn in history.turns:
-            if turn.id <= newest or not turn.mistakes:
-                continue
-            fixed = fixed_sentence(turn)
-            if fixed is None:
-                continue
-            sentence, fixes = fixed
-            state = self.scheduler.new(turn.at)
-            kind = turn.mistakes[0].kind
-            card = self.store.add_card(
-                self.learner, turn.id, turn.text, sentence, fixes, kind, state, turn.at, turn.at
-            )
-            made += card is not None
+        conn = self.store.conn
+        with conn:  # commits at the end, rolls back on an error
+            conn.execute("BEGIN")
+            for turn, sentence, fixes in new_cards(history):
+                state = self.scheduler.new(turn.at, turn.id)
+                kind = turn.mistakes[0].kind
+                card = self.store.add_card(
+                    self.learner, turn.id, turn.text, sentence, fixes, kind, state, turn.at, turn.at
+                )
+                made += card is not None
         return made
 
     def due(self, limit: int | None = None) -> list[dict[str, Any]]:

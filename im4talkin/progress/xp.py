@@ -1,9 +1,10 @@
 """Gamification rules in one place: XP, levels and badges, all computed from the history.
 
 Nothing is stored: the same history always gives the same XP, so a rule change applies
-to the past too, and there is nothing to farm. No XP for an empty turn or for a turn that
-repeats an earlier one of the learner (same words, case and punctuation ignored), and a
-review earns XP once per card per day.
+to the past too, and there is nothing to farm. Nothing is taken back either: a mistake
+once fixed keeps its XP and badge when it comes back, and a mastered kind its badge. No
+XP for an empty turn or for a turn that repeats an earlier one of the learner (same words,
+case and punctuation ignored), and a review earns XP once per card per day.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .history import (
     practice_days,
     streaks,
 )
-from .mistakes import fixed_mistakes, mastered_kinds, mistake_stats
+from .mistakes import mastered_kinds, mistake_stats
 
 TURN_XP = 10
 """A conversation turn with words in it, said for the first time."""
@@ -71,13 +72,18 @@ def counted_reviews(reviews: Sequence[dict]) -> list[dict]:
     return out
 
 
+def _fixed_count(history: History) -> int:
+    """Mistakes that were fixed at some point, whether or not they came back since."""
+    return sum(s.ever_fixed for s in mistake_stats(history.turns).values())
+
+
 def xp_breakdown(history: History) -> dict[str, int]:
     """XP earned from each kind of practice."""
     reviews = counted_reviews(history.reviews)
     right = sum(1 for r in reviews if r["correct"])
     return {
         "turns": TURN_XP * len(counted_turns(history.turns)),
-        "fixed": FIXED_XP * len(fixed_mistakes(mistake_stats(history.turns))),
+        "fixed": FIXED_XP * _fixed_count(history),
         "enrolment": READING_XP * len(history.readings),
         "reviews": REVIEW_XP * right + REVIEW_TRY_XP * (len(reviews) - right),
     }
@@ -111,7 +117,7 @@ def badge_ids(history: History, today) -> list[str]:
         "first_conversation": bool(turns),
         "first_enrolment": bool(history.readings),
         "first_review": bool(history.reviews),
-        "first_fix": bool(fixed_mistakes(mistake_stats(history.turns))),
+        "first_fix": _fixed_count(history) > 0,
         "streak_7": best >= 7,
         "turns_100": len(turns) >= 100,
     }
@@ -159,7 +165,7 @@ def gained_line(before: Progress, after: Progress) -> str:
     """One line for the end of a session: XP gained, the level, any new badges."""
     lv = after.level
     line = (
-        f"+{after.xp - before.xp} XP - level {lv.level} ({lv.into}/{lv.needed} XP to level "
+        f"{after.xp - before.xp:+d} XP - level {lv.level} ({lv.into}/{lv.needed} XP to level "
         f"{lv.level + 1})"
     )
     if lv.level > before.level.level:

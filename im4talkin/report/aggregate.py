@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import ConfigError, TopicError
 from ..progress.history import History, Turn, local_day, practice_days, streaks, words
 from ..progress.mistakes import fixed_mistakes, kind_counts, mistake_stats, top_mistakes
+from ..progress.review import new_cards
 from ..progress.xp import badge, progress
 from ..tutor.topics import load_topic
 
@@ -35,13 +36,13 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
         return None
     text = value.strip().lower()
     relative = re.fullmatch(r"(\d+)\s*([dw])", text)
-    if relative:
-        n = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
-        start = local_day(now) - timedelta(days=n)
-        return datetime.combine(start, time()).astimezone()
     try:
+        if relative:
+            n = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
+            start = local_day(now) - timedelta(days=n)
+            return datetime.combine(start, time()).astimezone()
         return datetime.combine(date.fromisoformat(text), time()).astimezone()
-    except ValueError:
+    except (OverflowError, ValueError):  # not a date, or too far back for the calendar
         raise ConfigError(
             f"cannot read --since '{value}': give a date like 2026-11-01, or 7d / 4w for "
             "the last 7 days / 4 weeks"
@@ -164,10 +165,12 @@ def _vocabulary(turns: Sequence[Turn], history: History, now: datetime) -> dict[
 
 
 def _review(history: History, reviews: list[dict], now: datetime) -> dict[str, Any]:
+    """Cards made so far, and those the next review makes first (due from their turn on)."""
     due = [c for c in history.cards if datetime.fromisoformat(c["due"]) <= now]
+    coming = new_cards(history)
     return {
-        "cards": len(history.cards),
-        "due": len(due),
+        "cards": len(history.cards) + len(coming),
+        "due": len(due) + sum(1 for turn, _, _ in coming if turn.at <= now),
         "reviews": len(reviews),
         "right": sum(1 for r in reviews if r["correct"]),
     }
