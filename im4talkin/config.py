@@ -81,6 +81,8 @@ class ASRConfig:
     """CTranslate2 threads; recognition runs alone, before the reply starts."""
     beam_size: int = 5
     """Beam search width (1 was worse at keeping mistakes and at WER)."""
+    adapted: bool = True
+    """Use the learner's fine-tuned recogniser (``im4talkin finetune``) when there is one."""
     initial_prompt: str = "auto"
     """Text Whisper is primed with; ``auto``: :data:`LEARNER_PROMPT` for whisper-base (it
     helped there) and none for whisper-tiny (it did not); "" for none."""

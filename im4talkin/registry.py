@@ -109,17 +109,27 @@ def _whisper(settings: Settings, folder: Path, name: str, auto_prompt: str, dist
     return WhisperASR(folder, name, cfg.cpu_threads, cfg.beam_size, prompt, dist=dist)
 
 
+def adapted(settings: Settings, asr_name: str) -> Path | None:
+    """The learner's fine-tuned copy of ``asr_name`` in use (``im4talkin finetune``), if any."""
+    if not settings.asr.adapted:
+        return None
+    from .finetune.runs import active_folder
+
+    return active_folder(settings.learner, asr_name)
+
+
 def _whisper_base(settings: Settings, progress: Any = None) -> Any:
     from .bundled import WHISPER_BASE, whisper_base_dir
 
-    folder = whisper_base_dir(progress)
+    folder = adapted(settings, "whisper-base") or whisper_base_dir(progress)
     return _whisper(settings, folder, "whisper-base", LEARNER_PROMPT, WHISPER_BASE.parts[0].dist)
 
 
 def _whisper_tiny(settings: Settings, progress: Any = None) -> Any:
     from .bundled import WHISPER_TINY, whisper_tiny_dir
 
-    return _whisper(settings, whisper_tiny_dir(), "whisper-tiny.en", "", WHISPER_TINY.dist)
+    folder = adapted(settings, "whisper-tiny") or whisper_tiny_dir()
+    return _whisper(settings, folder, "whisper-tiny.en", "", WHISPER_TINY.dist)
 
 
 def _seamless_asr(settings: Settings, progress: Any = None) -> Any:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from ..errors import Im4talkinError
-from . import devices, enroll, models, report, review, talk, topics
+from . import devices, enroll, finetune, models, report, review, talk, topics
 
 app = typer.Typer(
     help="im4talkin: a private English conversation tutor that runs on your own machine.",
@@ -23,6 +23,7 @@ app.command("topics")(topics.topics)
 app.command("devices")(devices.devices)
 app.command("report")(report.report)
 app.command("review")(review.review)
+app.command("finetune")(finetune.finetune)
 app.add_typer(enroll.app, name="enroll")
 app.add_typer(models.app, name="models")
 
@@ -36,7 +37,9 @@ def main() -> None:
     )
     err = Console(stderr=True)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # typer.Exit(n) inside a command returns n here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except Im4talkinError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

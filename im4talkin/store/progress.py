@@ -154,11 +154,19 @@ class ProgressStore:
         return run_id
 
     def activate_finetune(self, run_id: int) -> None:
-        """Mark run ``run_id`` as the one in use for its learner (and no other)."""
+        """Mark run ``run_id`` as the one in use for its learner and recogniser (no other)."""
         self.conn.execute(
-            "UPDATE finetunes SET activated = (id = ?) WHERE learner_id ="
-            " (SELECT learner_id FROM finetunes WHERE id = ?)",
+            "UPDATE finetunes SET activated = (id = ?) WHERE (learner_id, asr_model) ="
+            " (SELECT learner_id, asr_model FROM finetunes WHERE id = ?)",
             (run_id, run_id),
+        )
+
+    def deactivate_finetunes(self, learner: str, asr_model: str) -> None:
+        """Back to the shipped recogniser for ``learner``: no run of ``asr_model`` in use."""
+        self.conn.execute(
+            "UPDATE finetunes SET activated = 0 WHERE asr_model = ? AND learner_id ="
+            " (SELECT id FROM learners WHERE name = ?)",
+            (asr_model, learner),
         )
 
     def finetunes(self, learner: str) -> list[dict[str, Any]]:
