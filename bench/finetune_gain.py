@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import dev_set
+from _common import dev_set, heldout_set
 from mistake_survival import kept, span, speak, words
 
 from im4talkin.asr.whisper import WhisperASR
@@ -48,13 +48,13 @@ def run(cmd: list[str], env: dict) -> str:
 
 
 def survival(asr: WhisperASR, items: list[dict], clips: dict, voice: str) -> tuple[int, int]:
-    mistakes = [i for i in items if i.get("mistake")]
+    mistakes = [i for i in items if i["error"]]
     ok = 0
     for n, item in enumerate(items):
-        if not item.get("mistake"):
+        if not item["error"]:
             continue
         heard = words(asr.transcribe(clips[(voice, n)]))
-        ok += kept(words(item["text"]), heard, span(item["text"], item["mistake"]))
+        ok += kept(words(item["text"]), heard, span(item["text"], item["error"]))
     return ok, len(mistakes)
 
 
@@ -62,6 +62,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--keep", type=Path, help="keep the data dir here")
+    ap.add_argument(
+        "--reuse", action="store_true", help="measure the run already in --keep (no training)"
+    )
     args = ap.parse_args()
     home = args.keep or Path(tempfile.mkdtemp(prefix="im4talkin-ft-"))
     env = os.environ | {"IM4TALKIN_HOME": str(home)}
@@ -69,6 +72,26 @@ def main() -> None:
     audio.mkdir(parents=True, exist_ok=True)
     times: dict[str, float] = {}
 
+    if args.reuse:
+        summary, total = reused(home)
+    else:
+        summary, total = enrol_and_finetune(args.epochs, env, audio, times)
+    measure(summary, total, home, audio, times, summary.get("epochs", args.epochs))
+
+
+def reused(home: Path) -> tuple[dict, int]:
+    from im4talkin.store.db import Store
+
+    os.environ["IM4TALKIN_HOME"] = str(home)
+    store = Store()
+    run = store.finetunes("default")[-1]
+    total = len(store.readings("default"))
+    store.close()
+    summary = run["details"] | {"wer_before": run["wer_before"], "wer_after": run["wer_after"]}
+    return summary, total
+
+
+def enrol_and_finetune(epochs: int, env: dict, audio: Path, times: dict) -> tuple[dict, int]:
     t0 = time.perf_counter()
     total = 0
     for topic in available():
@@ -83,10 +106,13 @@ def main() -> None:
     print(f"enrolled {total} sentences in {times['enrol']:.0f} s", flush=True)
 
     t0 = time.perf_counter()
-    summary = json.loads(run(["finetune", "--json", "--epochs", str(args.epochs)], env))
+    summary = json.loads(run(["finetune", "--json", "--epochs", str(epochs)], env))
     times["finetune"] = time.perf_counter() - t0
     print(json.dumps(summary), flush=True)
+    return summary, total
 
+
+def measure(summary: dict, total: int, home: Path, audio: Path, times: dict, epochs: int) -> None:
     # the same held-out sentences in a voice that was not trained on
     from im4talkin.store.db import Store
 
@@ -109,7 +135,7 @@ def main() -> None:
     t0 = time.perf_counter()
     other_before = corpus_wer(refs, [shipped.transcribe(other[r["id"]]) for r in test])
     other_after = corpus_wer(refs, [adapted.transcribe(other[r["id"]]) for r in test])
-    items = dev_set()
+    items = dev_set() + heldout_set()
     clips = {
         (voice, n): speech_span(load_audio(speak(item["text"], voice, audio, f"d{n}"))).samples
         for voice in (LEARNER, OTHER)
@@ -125,7 +151,7 @@ def main() -> None:
     rel = 1 - summary["wer_after"] / summary["wer_before"] if summary["wer_before"] else 0.0
     rel_other = other_after / other_before - 1 if other_before else 0.0
     print(f"\n{total} sentences enrolled ({LEARNER}); {summary['train']} trained on, "
-          f"{summary['test']} held out; {args.epochs} epochs\n")  # fmt: skip
+          f"{summary['test']} held out; {epochs} epochs\n")  # fmt: skip
     print("| voice | held-out WER, shipped | adapted | relative change |")
     print("| --- | --- | --- | --- |")
     print(f"| {LEARNER} (the learner) | {summary['wer_before']:.1%} | {summary['wer_after']:.1%} "

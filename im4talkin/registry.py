@@ -136,7 +136,8 @@ def _seamless_asr(settings: Settings, progress: Any = None) -> Any:
     from .seamless.asr import SeamlessASR
     from .seamless.runtime import model_folder
 
-    return SeamlessASR(model_folder(settings.seamless), settings.seamless)
+    folder = model_folder(settings.seamless)
+    return SeamlessASR(folder, settings.seamless, adapter=adapted(settings, "seamless"))
 
 
 def _seamless_tts(settings: Settings) -> Any:

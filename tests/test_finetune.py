@@ -64,8 +64,10 @@ def test_a_short_real_fine_tune_lowers_the_loss(scottish):
 def test_finetune_needs_enough_recordings(cli, home):
     code, out, err = cli("finetune")
     assert code == 2 and "at least 20 sentences" in err and "im4talkin enroll" in err
-    code, _, err = cli("finetune", "--asr", "seamless")
-    assert code == 2 and "seamless" in err and "Traceback" not in err
+    code, _, err = cli("finetune", "--asr", "whisper-huge")
+    assert code == 2 and "unknown asr 'whisper-huge'" in err and "Traceback" not in err
+    code, _, err = cli("finetune", "--asr", "seamless")  # its model is not pulled here
+    assert code == 3 and "im4talkin models pull seamless-m4t-v2-large" in err
 
 
 def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
@@ -85,7 +87,7 @@ def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
     monkeypatch.setattr(tuning.WhisperTuner, "_loss", interrupted)
     code, out, err = cli("finetune", "--json", "--epochs", "2", "--encoder-layers", "1")
     assert code == 130 and "again to go on" in err and out == "", (code, out, err, calls)
-    checkpoint = next((home / "asr").rglob("checkpoint.pt"))
+    checkpoint = next((home / "asr").rglob("*.pt"))
     monkeypatch.setattr(tuning.WhisperTuner, "_loss", real_loss)
     resumed = {}
     real_load = tuning.WhisperTuner.load

@@ -22,33 +22,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from .. import registry
 from ..audio.io import load_audio
-from ..config import LEARNER_PROMPT, Settings, load_settings, override
-from ..errors import ConfigError, InputError
+from ..config import Settings, load_settings, override
+from ..errors import InputError
+from ..finetune.jobs import job_for
 from ..finetune.runs import active_run, corpus_wer, learner_dir, split
 from ..store.db import Store
 
 MIN_SENTENCES = 20
-WHISPERS = ("whisper-base", "whisper-tiny")
-
-
-def _wer(settings: Settings, test: list[dict], clips: dict, folder: Path | None) -> float:
-    """WER on the held-out readings with the recogniser as talk runs it (``folder``: adapted)."""
-    if folder is None:
-        settings.asr.adapted = False  # the shipped model
-        asr = registry.create("asr", settings.asr.name, settings)
-        settings.asr.adapted = True
-    else:
-        from ..asr.whisper import WhisperASR
-
-        cfg = settings.asr
-        prompt = (
-            LEARNER_PROMPT if cfg.initial_prompt == "auto" and cfg.name == "whisper-base" else ""
-        )
-        if cfg.initial_prompt != "auto":
-            prompt = cfg.initial_prompt
-        asr = WhisperASR(folder, cfg.name, cfg.cpu_threads, cfg.beam_size, prompt)
-    hyps = [asr.transcribe(clips[r["id"]]) for r in test]
-    return corpus_wer([r["reference"] for r in test], hyps)
 
 
 def _rollback(store: Store, settings: Settings, console: Console, json_out: bool) -> None:
@@ -84,29 +64,26 @@ def finetune(
     asr: Annotated[str | None, typer.Option(help="The recogniser to adapt.")] = None,
 ) -> None:
     """Adapt speech recognition to your voice from your enrolment recordings."""
-    settings = override(load_settings(profile), learner=learner, asr__name=asr)
-    if settings.asr.name not in WHISPERS:
-        raise ConfigError(
-            f"finetune adapts {' or '.join(WHISPERS)}; '{settings.asr.name}' is not one of them"
-        )
+    settings = registry.check(
+        override(load_settings(profile), learner=learner, asr__name=asr), kinds=("asr",)
+    )
+    job = job_for(settings, encoder_layers)
     console = Console(stderr=json_out)
     store = Store()
     try:
         if rollback:
             _rollback(store, settings, console, json_out)
             return
-        _run(store, settings, console, json_out, epochs, encoder_layers)
+        _run(store, job, console, json_out, epochs)
     finally:
         store.close()
 
 
-def _run(
-    store: Store, settings: Settings, console: Console, json_out: bool, epochs: int, layers: int
-) -> None:
-    from ..finetune.convert import ct2_to_transformers, transformers_to_ct2
-    from ..finetune.whisper import Example, WhisperTuner
+def _run(store: Store, job, console: Console, json_out: bool, epochs: int) -> None:
+    from ..finetune.tuner import Example
 
-    name, who = settings.asr.name, settings.learner
+    settings = job.settings
+    name, who = job.name, settings.learner
     rows = [r for r in store.readings(who) if r["audio"] and Path(r["audio"]).is_file()]
     train, test = split(rows)
     if len(rows) < MIN_SENTENCES or not test or not train:
@@ -118,16 +95,20 @@ def _run(
     clips = {r["id"]: load_audio(Path(r["audio"])).samples for r in rows}
     console.print(f"{len(train)} recordings to learn from, {len(test)} held out to measure.")
     current = active_run(store, who, name)
+
+    def wer(adapted: Path | None) -> float:
+        asr = job.recogniser(adapted)
+        return corpus_wer(
+            [r["reference"] for r in test], [asr.transcribe(clips[r["id"]]) for r in test]
+        )
+
     with console.status("measuring the recogniser in use on the held-out sentences..."):
-        before = _wer(settings, test, clips, Path(current["details"]["path"]) if current else None)
-    base = _shipped_folder(name)
-    model, processor = ct2_to_transformers(base)
-    prompt = LEARNER_PROMPT if name == "whisper-base" else ""
-    tuner = WhisperTuner(model, processor, prompt=prompt, encoder_layers=layers)
+        before = wer(Path(current["details"]["path"]) if current else None)
+    tuner = job.tuner()
     key = hashlib.sha256(
-        json.dumps([name, sorted(r["audio"] for r in train), tuner.frozen]).encode()
+        json.dumps([*job.identity(), sorted(r["audio"] for r in train)]).encode()
     ).hexdigest()
-    work = learner_dir(who) / "work" / "checkpoint.pt"
+    work = learner_dir(who) / "work" / f"{name}.pt"
     state = tuner.load(work, key)
     with Progress(
         "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -139,8 +120,9 @@ def _run(
             lambda n: bar.advance(task, n),
         )
         steps = epochs * -(-len(items) // tuner.batch_size)
-        done = state.step if state else 0
-        task = bar.add_task("adapting to your voice", total=steps, completed=done)
+        task = bar.add_task(
+            "adapting to your voice", total=steps, completed=state.step if state else 0
+        )
         latest = {"state": state}
 
         def step(s, loss):
@@ -157,16 +139,16 @@ def _run(
             console.print("stopped; run 'im4talkin finetune' again to go on from here.")
             raise typer.Exit(130) from None
     folder = learner_dir(who) / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
-    with console.status("converting and measuring the adapted model..."):
-        transformers_to_ct2(model, processor, folder)
-        after = _wer(settings, test, clips, folder)
+    with console.status("saving and measuring the adapted model..."):
+        job.export(tuner, folder)
+        after = wer(folder)
     better = after < before
     details = {
         "path": str(folder),
         "train": len(train),
         "test": len(test),
         "epochs": epochs,
-        "encoder_layers": layers,
+        "identity": job.identity(),
         "loss_first": round(state.losses[0], 4) if state.losses else None,
         "loss_last": round(state.losses[-1], 4) if state.losses else None,
         "seconds": round(time.perf_counter() - started, 1),
@@ -176,7 +158,7 @@ def _run(
     if not better:
         shutil.rmtree(folder, ignore_errors=True)
     work.unlink(missing_ok=True)
-    summary = {"learner": who, "run": run_id, "wer_before": round(before, 4),
+    summary = {"learner": who, "asr": name, "run": run_id, "wer_before": round(before, 4),
                "wer_after": round(after, 4), "activated": better} | details  # fmt: skip
     if json_out:
         print(json.dumps(summary))
@@ -190,9 +172,3 @@ def _run(
         f"word error rate on {len(test)} held-out sentences: {before:.1%} -> {after:.1%}; "
         f"the adapted model is {verdict}."
     )
-
-
-def _shipped_folder(name: str) -> Path:
-    from ..bundled import whisper_base_dir, whisper_tiny_dir
-
-    return whisper_base_dir() if name == "whisper-base" else whisper_tiny_dir()

@@ -11,33 +11,15 @@ recognition uses at run time, so the adapted model keeps writing down what is sa
 
 from __future__ import annotations
 
-import math
-import os
-import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import numpy as np
+from .tuner import Example, TrainState, Tuner
+
+__all__ = ["Example", "TrainState", "WhisperTuner"]
 
 
-@dataclass(frozen=True)
-class Example:
-    samples: np.ndarray
-    """16 kHz mono float32."""
-    text: str
-    """What was read."""
-
-
-@dataclass
-class TrainState:
-    epoch: int = 0
-    step: int = 0
-    losses: list[float] | None = None
-
-
-class WhisperTuner:
+class WhisperTuner(Tuner):
     """Trains the top of a HF Whisper model on a learner's (audio, text) pairs."""
 
     def __init__(
@@ -50,9 +32,8 @@ class WhisperTuner:
         batch_size: int = 8,
         seed: int = 0,
     ) -> None:
-        import torch
-
-        self.torch = torch
+        super().__init__()
+        torch = self.torch
         self.model, self.processor = model, processor
         self.prompt = prompt
         self.batch_size = batch_size
@@ -137,85 +118,3 @@ class WhisperTuner:
         return torch.nn.functional.cross_entropy(
             out.logits.reshape(-1, out.logits.shape[-1]), targets.reshape(-1), ignore_index=-100
         )
-
-    def evaluate(self, items) -> float:
-        """Mean loss over ``items`` (no training)."""
-        self.model.eval()
-        with self.torch.inference_mode():
-            losses = [
-                float(self._loss(items[i : i + self.batch_size]))
-                for i in range(0, len(items), self.batch_size)
-            ]
-        return sum(losses) / max(1, len(losses))
-
-    def train(
-        self,
-        items,
-        epochs: int,
-        state: TrainState | None = None,
-        on_step: Callable[[TrainState, float], None] | None = None,
-        on_epoch: Callable[[TrainState], None] | None = None,
-    ) -> TrainState:
-        """Train from ``state`` (epoch and step reached, for a resumed run) to ``epochs``."""
-        state = state or TrainState()
-        if state.losses is None:
-            state.losses = []
-        steps_per_epoch = math.ceil(len(items) / self.batch_size)
-        self.model.train()
-        while state.epoch < epochs:
-            order = list(range(len(items)))
-            random.Random(self.seed + state.epoch).shuffle(order)
-            first = state.step - state.epoch * steps_per_epoch  # resume inside an epoch
-            for s in range(max(0, first), steps_per_epoch):
-                batch = [items[i] for i in order[s * self.batch_size : (s + 1) * self.batch_size]]
-                loss = self._loss(batch)
-                self.optimizer.zero_grad()
-                loss.backward()
-                self.torch.nn.utils.clip_grad_norm_(self.params, 1.0)
-                self.optimizer.step()
-                state.step += 1
-                state.losses.append(loss.item())
-                if on_step:
-                    on_step(state, state.losses[-1])
-            state.epoch += 1
-            if on_epoch:
-                on_epoch(state)
-        self.model.eval()
-        return state
-
-    # --- checkpoints ----------------------------------------------------------------
-
-    def save(self, path: Path, state: TrainState, key: str) -> None:
-        """Trainable weights, optimizer and progress, written atomically."""
-        torch = self.torch
-        names = {id(p): n for n, p in self.model.named_parameters()}
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(
-            {
-                "key": key,
-                "weights": {names[id(p)]: p.detach().clone() for p in self.params},
-                "optimizer": self.optimizer.state_dict(),
-                "state": {"epoch": state.epoch, "step": state.step, "losses": state.losses},
-            },
-            tmp,
-        )
-        os.replace(tmp, path)
-
-    def load(self, path: Path, key: str) -> TrainState | None:
-        """Resume from ``path`` if it is a checkpoint of this same run (``key``)."""
-        torch = self.torch
-        if not path.is_file():
-            return None
-        try:
-            saved = torch.load(path, weights_only=False)
-        except Exception:  # a checkpoint cut short by a crash: start again
-            return None
-        if saved.get("key") != key:
-            return None
-        params = dict(self.model.named_parameters())
-        with torch.no_grad():
-            for name, value in saved["weights"].items():
-                params[name].copy_(value)
-        self.optimizer.load_state_dict(saved["optimizer"])
-        return TrainState(**saved["state"])

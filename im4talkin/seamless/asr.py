@@ -40,8 +40,14 @@ def split_long(audio: np.ndarray, rate: int, max_seconds: float) -> list[np.ndar
 class SeamlessASR:
     """SeamlessM4Tv2ForSpeechToText; :meth:`transcribe` takes mono float32 samples."""
 
-    def __init__(self, folder: Path, cfg: SeamlessConfig, name: str = "seamless-m4t-v2") -> None:
-        loaded = runtime.load("asr", folder, cfg)
+    def __init__(
+        self,
+        folder: Path,
+        cfg: SeamlessConfig,
+        name: str = "seamless-m4t-v2",
+        adapter: Path | None = None,
+    ) -> None:
+        loaded = runtime.load("asr", folder, cfg, adapter)
         self.model, self.processor = loaded.model, loaded.processor
         self.device, self.dtype = loaded.device, loaded.dtype
         self.cfg = cfg

@@ -12,7 +12,7 @@ from typing import Any
 from ..config import SeamlessConfig
 from ..errors import ConfigError, MissingDependency, ModelError
 
-_LOADED: dict[tuple[str, str, str, str], Loaded] = {}
+_LOADED: dict[tuple[str, ...], Loaded] = {}
 _LOCK = threading.Lock()
 
 
@@ -83,11 +83,12 @@ def model_folder(cfg: SeamlessConfig) -> Path:
     return hub.path(hub.SEAMLESS_V2_LARGE)
 
 
-def load(kind: str, folder: Path, cfg: SeamlessConfig) -> Loaded:
-    """The ``asr`` (SeamlessM4Tv2ForSpeechToText) or ``tts`` (…ForTextToSpeech) model."""
+def load(kind: str, folder: Path, cfg: SeamlessConfig, adapter: Path | None = None) -> Loaded:
+    """The ``asr`` (SeamlessM4Tv2ForSpeechToText) or ``tts`` (…ForTextToSpeech) model;
+    ``adapter``: a learner's LoRA adapter (``im4talkin finetune``), merged into the weights."""
     torch = _torch()
     device, dtype = choose(cfg)
-    key = (kind, str(folder.resolve()), device, str(dtype))
+    key = (kind, str(folder.resolve()), device, str(dtype), str(adapter or ""))
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
@@ -108,6 +109,10 @@ def load(kind: str, folder: Path, cfg: SeamlessConfig) -> Loaded:
                 )
             processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
             model = cls.from_pretrained(folder, local_files_only=True, dtype=dtype)
+            if adapter is not None:
+                from peft import PeftModel
+
+                model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
         except ModelError:
             raise
         except Exception as err:  # OSError, ValueError, safetensors' and torch's own errors

@@ -1,0 +1,95 @@
+"""One fine-tuning job per kind of recogniser: how to measure it, train it and save the result.
+
+``WhisperJob`` (the bundled profile) trains a full copy of Whisper and saves it as a
+CTranslate2 folder that faster-whisper loads like the shipped one; ``SeamlessJob`` trains a
+LoRA adapter for SeamlessM4T v2 and saves only the adapter. Either way the result is a folder
+under the learner's data dir, recorded in the ``finetunes`` table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..config import LEARNER_PROMPT, Settings
+from ..errors import ConfigError
+
+WHISPERS = ("whisper-base", "whisper-tiny")
+
+
+class WhisperJob:
+    def __init__(self, settings: Settings, encoder_layers: int = 2) -> None:
+        self.settings = settings
+        self.name = settings.asr.name
+        self.encoder_layers = encoder_layers
+        cfg = settings.asr
+        if cfg.initial_prompt == "auto":
+            self.prompt = LEARNER_PROMPT if self.name == "whisper-base" else ""
+        else:
+            self.prompt = cfg.initial_prompt
+
+    def recogniser(self, adapted: Path | None) -> Any:
+        """The recogniser as ``talk`` runs it: shipped (None) or an adapted folder."""
+        from ..asr.whisper import WhisperASR
+
+        cfg = self.settings.asr
+        folder = adapted or self.shipped()
+        return WhisperASR(folder, self.name, cfg.cpu_threads, cfg.beam_size, self.prompt)
+
+    def shipped(self) -> Path:
+        from ..bundled import whisper_base_dir, whisper_tiny_dir
+
+        return whisper_base_dir() if self.name == "whisper-base" else whisper_tiny_dir()
+
+    def tuner(self) -> Any:
+        from .convert import ct2_to_transformers
+        from .whisper import WhisperTuner
+
+        model, processor = ct2_to_transformers(self.shipped())
+        return WhisperTuner(
+            model, processor, prompt=self.prompt, encoder_layers=self.encoder_layers
+        )
+
+    def identity(self) -> list:
+        return [self.name, self.encoder_layers, self.prompt]
+
+    def export(self, tuner: Any, folder: Path) -> None:
+        from .convert import transformers_to_ct2
+
+        transformers_to_ct2(tuner.model, tuner.processor, folder)
+
+
+class SeamlessJob:
+    name = "seamless"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def recogniser(self, adapted: Path | None) -> Any:
+        from ..seamless.asr import SeamlessASR
+        from ..seamless.runtime import model_folder
+
+        cfg = self.settings.seamless
+        return SeamlessASR(model_folder(cfg), cfg, adapter=adapted)
+
+    def tuner(self) -> Any:
+        from ..seamless.runtime import model_folder
+        from .seamless import SeamlessTuner
+
+        cfg = self.settings.seamless
+        return SeamlessTuner(model_folder(cfg), cfg.tgt_lang)
+
+    def identity(self) -> list:
+        return [self.name, str(self.settings.seamless.model_path), self.settings.seamless.tgt_lang]
+
+    def export(self, tuner: Any, folder: Path) -> None:
+        tuner.export(folder)
+
+
+def job_for(settings: Settings, encoder_layers: int = 2) -> WhisperJob | SeamlessJob:
+    name = settings.asr.name
+    if name in WHISPERS:
+        return WhisperJob(settings, encoder_layers)
+    if name == "seamless":
+        return SeamlessJob(settings)
+    raise ConfigError(f"finetune adapts {', '.join(WHISPERS)} or seamless; not '{name}'")
