@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import LEARNER_PROMPT, Settings
-from ..errors import ConfigError
+from ..errors import ConfigError, MissingDependency
 
 WHISPERS = ("whisper-base", "whisper-tiny")
 
@@ -87,6 +87,12 @@ class SeamlessJob:
 
 
 def job_for(settings: Settings, encoder_layers: int = 2) -> WhisperJob | SeamlessJob:
+    """The job for the active recogniser; MissingDependency when training packages are absent."""
+    import importlib.util
+
+    for module in ("torch", "transformers", "peft"):
+        if importlib.util.find_spec(module) is None:
+            raise MissingDependency("im4talkin finetune", module)
     name = settings.asr.name
     if name in WHISPERS:
         return WhisperJob(settings, encoder_layers)
