@@ -67,11 +67,11 @@ def finetune(
     settings = registry.check(
         override(load_settings(profile), learner=learner, asr__name=asr), kinds=("asr",)
     )
-    job = job_for(settings, encoder_layers)
     console = Console(stderr=json_out)
+    job = None if rollback else job_for(settings, encoder_layers)  # rollback trains nothing
     store = Store()
     try:
-        if rollback:
+        if job is None:
             _rollback(store, settings, console, json_out)
             return
         _run(store, job, console, json_out, epochs)
