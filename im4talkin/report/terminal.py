@@ -52,7 +52,10 @@ def _header(data: dict[str, Any]) -> Panel:
             (bar(game["xp_into_level"], game["xp_for_next_level"], 20), "green"),
             f"  {game['xp_into_level']}/{game['xp_for_next_level']} to level {game['level'] + 1}",
         ),
-        Text(f"streak {data['streak_days']} days (best {data['practice']['best_streak_days']})"),
+        Text(
+            f"streak {data['streak_days']} day{'s' * (data['streak_days'] != 1)} "
+            f"(best {data['practice']['best_streak_days']})"
+        ),
     ]
     if game["badges"]:
         lines.append(Text("badges: " + ", ".join(b["title"] for b in game["badges"]), "yellow"))
