@@ -187,3 +187,22 @@ def test_passages_files_and_bad_input(cli, speech, home, tmp_path):
         assert code == 2 and message in err and "Traceback" not in err, (args, err)
     code, _, err = cli("enroll")  # no microphone on this machine, no recordings
     assert code == 5 and "--input-audio" in err
+
+
+def test_whispers_sign_off_hallucination_is_dropped(whisper_base, speech):
+    """With word timestamps (enroll's reading feedback) Whisper tends to add "Thank you." or
+    "you." after a sentence; that tail would cost the learner reading score, so a short,
+    unsure last segment after real speech is dropped."""
+    from types import SimpleNamespace
+
+    from im4talkin.asr.whisper import _sign_off
+    from im4talkin.audio.io import load_audio
+
+    tail = SimpleNamespace(text=" Thank you.", no_speech_prob=0.42, avg_logprob=-0.62)
+    real = SimpleNamespace(text=" Yes.", no_speech_prob=0.02, avg_logprob=-0.3)
+    assert _sign_off(tail) and not _sign_off(real)
+    extra = 0
+    for sentence in TRAVEL[:8]:
+        heard = whisper_base.transcribe_words(load_audio(speech(sentence)).samples)
+        extra += assess(sentence, *heard).counts()["ins"]
+    assert extra <= 1  # before: "you.", "Thanks.", "Thank you" after half of them

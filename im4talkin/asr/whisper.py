@@ -26,6 +26,11 @@ NO_SPEECH = 0.6
 """Whisper's own test for a hallucinated segment: no-speech probability above this..."""
 LOW_LOGPROB = -1.0
 """...and average log-probability below this."""
+TAIL_NO_SPEECH, TAIL_LOGPROB, TAIL_WORDS = 0.3, -0.5, 3
+"""A short last segment after real speech, somewhat likely silence and unsure of itself, is
+Whisper's sign-off hallucination ("Thank you.", "you.", "Thanks."), frequent with word
+timestamps (enroll). On Piper speech such tails had no-speech probability 0.42-0.55 and
+log-probability -0.6 to -1.3; the real segments had no-speech probability below 0.1."""
 
 
 class WhisperASR:
@@ -88,8 +93,19 @@ class WhisperASR:
             word_timestamps=word_timestamps,
             **VERBATIM,
         )
-        return [
+        kept = [
             seg
             for seg in segments
             if not (seg.no_speech_prob > NO_SPEECH and seg.avg_logprob < LOW_LOGPROB)
         ]
+        while len(kept) > 1 and _sign_off(kept[-1]):
+            kept.pop()
+        return kept
+
+
+def _sign_off(seg) -> bool:
+    return (
+        seg.no_speech_prob >= TAIL_NO_SPEECH
+        and seg.avg_logprob <= TAIL_LOGPROB
+        and len(seg.text.split()) <= TAIL_WORDS
+    )
