@@ -206,3 +206,17 @@ def test_whispers_sign_off_hallucination_is_dropped(whisper_base, speech):
         heard = whisper_base.transcribe_words(load_audio(speech(sentence)).samples)
         extra += assess(sentence, *heard).counts()["ins"]
     assert extra <= 1  # before: "you.", "Thanks.", "Thank you" after half of them
+
+
+def test_push_to_talk_takes_skip_and_stop():
+    from im4talkin.cli.enroll import SKIP, _takes
+
+    class Keys:
+        def __init__(self, *keys):
+            self.keys = list(keys)
+
+        def input(self, prompt):
+            return self.keys.pop(0)
+
+    assert list(_takes(None, Keys("s", "S ", "q"), None)) == [SKIP, SKIP]  # then stopped
+    assert list(_takes(None, Keys("/quit"), None)) == []

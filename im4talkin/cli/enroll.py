@@ -76,8 +76,12 @@ def _render(console: Console, reading: Reading) -> None:
     )
 
 
-def _takes(mic, console: Console, clips: list[Clip] | None) -> Iterator[Clip | None]:
-    """Scripted clips in order, or push-to-talk takes (None: the learner skipped)."""
+SKIP = "skip"
+
+
+def _takes(mic, console: Console, clips: list[Clip] | None) -> Iterator[Clip | str]:
+    """Scripted clips in order, or push-to-talk takes (:data:`SKIP`: the learner skipped);
+    the iterator ends when the learner stops."""
     if clips is not None:
         yield from clips
         return
@@ -85,7 +89,7 @@ def _takes(mic, console: Console, clips: list[Clip] | None) -> Iterator[Clip | N
         answer = console.input("[dim]Enter to record, s to skip, q to stop>[/] ").strip().lower()
         if answer in ("q", "/quit"):
             return
-        yield None if answer == "s" else push_to_talk(mic, console)
+        yield SKIP if answer == "s" else push_to_talk(mic, console)
 
 
 @app.callback(invoke_without_command=True)
@@ -156,10 +160,10 @@ def enroll(
                 f"\n[bold]Read aloud[/] [dim]({index + 1}/{len(sentences)})[/]: {sentence}"
             )
             clip = next(takes, None)
-            if clip is None and clips is None:
-                continue  # skipped
-            if clip is None:
+            if clip is None:  # stopped (or no recordings left)
                 break
+            if isinstance(clip, str):  # SKIP
+                continue
             text, heard = recogniser.transcribe_words(clip.samples)
             reading = assess(sentence, text, heard)
             audio = write_flac(folder / f"{index:04d}.flac", clip.samples)
