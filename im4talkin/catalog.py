@@ -120,7 +120,11 @@ def status(item: Entry) -> tuple[bool, str]:
 
 
 def sha256_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
-    digest = hashlib.sha256()
+    return hash_file(path, hashlib.sha256(), progress)
+
+
+def hash_file(path: Path, digest, progress: Callable[[int], None] | None = None) -> str:
+    """Feed ``path`` to a hashlib ``digest`` in 4 MiB chunks; its hex digest."""
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
             digest.update(chunk)

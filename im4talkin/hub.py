@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import sha256_file
+from .catalog import hash_file, sha256_file
 from .errors import ConfigError, ModelError, StorageError
 from .paths import ensure_writable, models_dir
 
@@ -174,11 +174,7 @@ def path(model: HubModel) -> Path:
 
 
 def _git_blob_sha1(path: Path) -> str:
-    digest = hashlib.sha1(f"blob {path.stat().st_size}\0".encode())
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return hash_file(path, hashlib.sha1(f"blob {path.stat().st_size}\0".encode()))
 
 
 def _check(model: HubModel, item: HubFile, blob: Path) -> str | None:
@@ -240,8 +236,7 @@ def pull(model: HubModel, report: Callable[[str], None] | None = None) -> Path:
         real = got.resolve()
         digest = _check(model, item, real)
         if digest is None:
-            real.unlink(missing_ok=True)
-            got.unlink(missing_ok=True)
+            _drop(got)
             raise ModelError(
                 f"{item.path} of {model.name} arrived corrupt (its SHA-256 is not the pinned "
                 f"one); it was deleted: run 'im4talkin models pull {model.name}' again"
@@ -270,9 +265,14 @@ def verify(
             (str(local), ok, "SHA-256 ok" if ok else f"changed: im4talkin models pull {model.name}")
         )
         if not ok:  # the next pull fetches it again
-            local.resolve().unlink(missing_ok=True)
-            local.unlink(missing_ok=True)
+            _drop(local)
     return out
+
+
+def _drop(link: Path) -> None:
+    """Delete a cached file: the blob and the snapshot's link to it."""
+    link.resolve().unlink(missing_ok=True)
+    link.unlink(missing_ok=True)
 
 
 def _write_stamps(stamps: dict) -> None:
@@ -298,8 +298,7 @@ def remove(model: HubModel) -> int:
         blob = local.resolve()
         try:
             freed += blob.stat().st_size if blob.is_file() else 0
-            blob.unlink(missing_ok=True)
-            local.unlink(missing_ok=True)
+            _drop(local)
         except OSError as err:
             raise StorageError(f"cannot delete {local} ({err.strerror or err})") from None
     keys = {_key(model, item) for item in model.files}

@@ -92,12 +92,9 @@ def assess(
     for chunk in out.alignments[0]:
         rs, rend = chunk.ref_start_idx, chunk.ref_end_idx
         hs, he = chunk.hyp_start_idx, chunk.hyp_end_idx
-        if chunk.type == "equal":
-            words += [Word(ref[rs + i], hyp[hs + i], "ok", probs[hs + i]) for i in range(rend - rs)]
-        elif chunk.type == "substitute":
-            words += [
-                Word(ref[rs + i], hyp[hs + i], "sub", probs[hs + i]) for i in range(rend - rs)
-            ]
+        if chunk.type in ("equal", "substitute"):
+            op = "ok" if chunk.type == "equal" else "sub"
+            words += [Word(ref[rs + i], hyp[hs + i], op, probs[hs + i]) for i in range(rend - rs)]
         elif chunk.type == "delete":
             words += [Word(ref[i], None, "del") for i in range(rs, rend)]
         else:  # insert

@@ -100,13 +100,24 @@ def _rules(settings: Settings) -> Any:
     return LearnerRules(load_nlp())
 
 
-def _whisper(settings: Settings, folder: Path, name: str, auto_prompt: str, dist: str) -> Any:
-    """A Whisper model; ``initial_prompt = "auto"`` means ``auto_prompt`` for this model."""
+AUTO_PROMPTS = {"whisper-base": LEARNER_PROMPT, "whisper-tiny": ""}
+"""What ``asr.initial_prompt = "auto"`` means per Whisper: the learner prompt helped base,
+not tiny.en (bench/mistake_survival.py)."""
+
+
+def whisper_prompt(settings: Settings, asr_name: str) -> str:
+    """The text ``asr_name`` is primed with under ``settings``."""
+    cfg = settings.asr
+    return AUTO_PROMPTS[asr_name] if cfg.initial_prompt == "auto" else cfg.initial_prompt
+
+
+def _whisper(settings: Settings, folder: Path, asr_name: str, label: str, dist: str) -> Any:
+    """Whisper ``asr_name`` loaded from ``folder``, shown as ``label``."""
     from .asr.whisper import WhisperASR
 
     cfg = settings.asr
-    prompt = auto_prompt if cfg.initial_prompt == "auto" else cfg.initial_prompt
-    return WhisperASR(folder, name, cfg.cpu_threads, cfg.beam_size, prompt, dist=dist)
+    prompt = whisper_prompt(settings, asr_name)
+    return WhisperASR(folder, label, cfg.cpu_threads, cfg.beam_size, prompt, dist=dist)
 
 
 def adapted(settings: Settings, asr_name: str) -> Path | None:
@@ -122,14 +133,15 @@ def _whisper_base(settings: Settings, progress: Any = None) -> Any:
     from .bundled import WHISPER_BASE, whisper_base_dir
 
     folder = adapted(settings, "whisper-base") or whisper_base_dir(progress)
-    return _whisper(settings, folder, "whisper-base", LEARNER_PROMPT, WHISPER_BASE.parts[0].dist)
+    dist = WHISPER_BASE.parts[0].dist
+    return _whisper(settings, folder, "whisper-base", "whisper-base", dist)
 
 
 def _whisper_tiny(settings: Settings, progress: Any = None) -> Any:
     from .bundled import WHISPER_TINY, whisper_tiny_dir
 
     folder = adapted(settings, "whisper-tiny") or whisper_tiny_dir()
-    return _whisper(settings, folder, "whisper-tiny.en", "", WHISPER_TINY.dist)
+    return _whisper(settings, folder, "whisper-tiny", "whisper-tiny.en", WHISPER_TINY.dist)
 
 
 def _seamless_asr(settings: Settings, progress: Any = None) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,12 +22,12 @@ from .. import registry
 from ..audio.io import Clip, load_audio, write_flac
 from ..config import load_settings, override
 from ..errors import DeviceError, InputError, StorageError
-from ..paths import data_dir
+from ..paths import data_dir, safe_name
 from ..progress.xp import gained_line, snapshot
 from ..reading import Reading, assess
 from ..store.db import Store
 from ..tutor.topics import load_topic
-from .record import push_to_talk
+from .record import microphone, push_to_talk
 
 app = typer.Typer(
     help="Read sentences aloud: reading feedback, and your own speech corpus.",
@@ -36,10 +35,6 @@ app = typer.Typer(
 )
 
 _OP_STYLE = {"ok": "green", "sub": "bold red", "del": "red strike", "ins": "yellow"}
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
 
 
 def _passages(topic: str, passages: Path | None) -> tuple[str, list[str]]:
@@ -141,9 +136,7 @@ def enroll(
             return
         mic = None
         if clips is None:
-            from .talk import _microphone
-
-            mic = _microphone(settings, lambda line: console.print(f"[yellow]note:[/] {line}"))
+            mic = microphone(settings, lambda line: console.print(f"[yellow]note:[/] {line}"))
             if mic is None:
                 raise DeviceError(
                     "enroll needs a microphone here, or recordings: --input-audio FILE"
@@ -152,7 +145,7 @@ def enroll(
             recogniser = registry.create("asr", settings.asr.name, settings)
             recogniser.warm_up()
         before = snapshot(store, settings.learner)
-        folder = data_dir() / "enrolment" / _safe(settings.learner) / _safe(name)
+        folder = data_dir() / "enrolment" / safe_name(settings.learner) / safe_name(name)
         takes = _takes(mic, console, clips)
         for index in todo:
             sentence = sentences[index]
@@ -213,7 +206,7 @@ def export(
             out = csv.writer(fh)
             out.writerow(["file_name", "transcription", "passage", "sentence", "seconds", "score"])
             for r in rows:
-                name = f"audio/{_safe(r['passage'])}-{r['sentence']:04d}.flac"
+                name = f"audio/{safe_name(r['passage'])}-{r['sentence']:04d}.flac"
                 shutil.copyfile(r["audio"], tmp / name)
                 out.writerow(
                     [name, r["reference"], r["passage"], r["sentence"], r["seconds"], r["score"]]

@@ -234,9 +234,6 @@ def talk(
                 store.close()
 
 
-_microphone = microphone  # the old private name, still imported elsewhere
-
-
 def _wrap_up(store: Store, learner: str, before, console: Console, notice, talked: bool) -> None:
     """Make review cards from the session's corrections and print the XP line.
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..config import LEARNER_PROMPT, Settings
+from ..config import Settings
 from ..errors import ConfigError, MissingDependency
+from ..registry import whisper_prompt
 
 WHISPERS = ("whisper-base", "whisper-tiny")
 
@@ -22,11 +23,7 @@ class WhisperJob:
         self.settings = settings
         self.name = settings.asr.name
         self.encoder_layers = encoder_layers
-        cfg = settings.asr
-        if cfg.initial_prompt == "auto":
-            self.prompt = LEARNER_PROMPT if self.name == "whisper-base" else ""
-        else:
-            self.prompt = cfg.initial_prompt
+        self.prompt = whisper_prompt(settings, self.name)
 
     def recogniser(self, adapted: Path | None) -> Any:
         """The recogniser as ``talk`` runs it: shipped (None) or an adapted folder."""

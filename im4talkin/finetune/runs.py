@@ -8,10 +8,9 @@ used only while its folder is there; without one, the shipped model is used.
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
-from ..paths import data_dir
+from ..paths import data_dir, safe_name
 from ..reading import words_of
 from ..store.db import Store
 
@@ -20,7 +19,7 @@ HELD_OUT = 0.2
 
 
 def learner_dir(learner: str) -> Path:
-    return data_dir() / "asr" / (re.sub(r"[^A-Za-z0-9._-]+", "_", learner).strip("._") or "_")
+    return data_dir() / "asr" / safe_name(learner)
 
 
 def active_run(store: Store, learner: str, asr_model: str) -> dict | None:
