@@ -211,15 +211,6 @@ class ProgressStore:
         )
         return int(cur.lastrowid) if cur.rowcount else None
 
-    def last_carded_turn(self, learner: str) -> int:
-        """The newest turn id that cards were made from (0 when none)."""
-        row = self.conn.execute(
-            "SELECT MAX(c.turn_id) FROM review_cards c JOIN learners l ON l.id = c.learner_id"
-            " WHERE l.name = ?",
-            (learner,),
-        ).fetchone()
-        return int(row[0] or 0)
-
     def cards(self, learner: str, due_by: datetime | None = None) -> list[dict[str, Any]]:
         """A learner's review cards (those due by ``due_by`` when given), most overdue first."""
         sql = (
