@@ -83,11 +83,6 @@ class HarperChecker:
         self._linter = harper.Linter(harper.Dialect.AMERICAN)
         self._lock = threading.Lock()
 
-    def is_english(self, text: str) -> bool:
-        """Harper's guess whether ``text`` is meant to be English."""
-        with self._lock:
-            return bool(self._linter.is_likely_english(text))
-
     def check(self, text: str) -> list[Correction]:
         """Grammar corrections for one learner sentence, in text order."""
         with self._lock, _quiet_stdout():

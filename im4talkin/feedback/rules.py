@@ -11,7 +11,7 @@ Verbs (``rules_verbs.py``; helpers shared by all rules are in ``rules_common.py`
   5. modal_to           "should to book" -> should                             (verb form)
   6. be_agree           "i am agree" -> agree                                  (verb form)
   7. forward_to         "looking forward to meet" -> meeting                   (verb form)
-  8. regularised_past   "teached" -> taught                                    (verb form)
+  8. regularised_past   "teached" -> taught, "have goed" -> gone               (verb form)
   9. subject_verb       "she speak" -> speaks, "they is" -> are                (agreement)
 Here:
  10. there_be           "there is three bags" -> are                           (agreement)
@@ -20,9 +20,10 @@ Here:
  12. feeling_adjective  "i was interesting in" -> interested                   (word choice)
  13. much_many          "too much cars" -> many, "many money" -> much          (countability)
  14. uncountable_plural "advices" -> advice                                    (countability)
- 15. double_comparative "more shorter" -> shorter, "most cheapest" -> cheapest (comparison)
- 16. article_sound      "an good" -> a, "a apple" -> an                        (article)
- 17. since_duration     "since ten years" -> for                               (preposition)
+ 15. irregular_plural   "childs" -> children, "two mans" -> men                (countability)
+ 16. double_comparative "more shorter" -> shorter, "most cheapest" -> cheapest (comparison)
+ 17. article_sound      "an good" -> a, "a apple" -> an                        (article)
+ 18. since_duration     "since ten years" -> for                               (preposition)
 
 Every rule prefers silence to a false alarm: when the parse is unclear it says nothing.
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from im4talkin.feedback import learner_forms as lf
 from im4talkin.feedback import rules_common as rc
 from im4talkin.feedback.rules_common import fix, inflect, subject, words
 from im4talkin.feedback.rules_verbs import VERB_RULES
@@ -231,14 +233,11 @@ def feeling_adjective(doc) -> list[Correction]:
 
 # --------------------------------------------------------------------------- countability
 
-UNCOUNTABLE = words(
-    "advice information furniture luggage baggage equipment homework knowledge money research"
-    " traffic evidence progress music weather news rice bread software housework"
-)
-NEVER_PLURAL = words(
-    "advices informations furnitures luggages baggages equipments homeworks knowledges"
-    " evidences softwares houseworks"
-)
+
+def _uncountable(noun) -> bool:
+    """'money', and the made-up plural "luggages" (its noun is uncountable all the same)."""
+    word = noun.lower_
+    return noun.tag_ == "NN" and word in lf.UNCOUNTABLE or word in lf.NEVER_PLURAL
 
 
 def much_many(doc) -> list[Correction]:
@@ -251,8 +250,9 @@ def much_many(doc) -> list[Correction]:
         if q.lower_ == "much" and rc.plural_noun(noun):
             why = f"'{noun.text}' is countable (plural), so use 'many', not 'much'."
             out.append(fix(doc, q.i, q.i + 1, "many", why, "countability"))
-        elif q.lower_ == "many" and noun.tag_ == "NN" and noun.lower_ in UNCOUNTABLE:
-            why = f"'{noun.text}' is uncountable, so use 'much', not 'many'."
+        elif q.lower_ == "many" and _uncountable(noun):
+            word = lf.uncountable_singular(noun.lower_) or noun.text
+            why = f"'{word}' is uncountable, so use 'much', not 'many'."
             out.append(fix(doc, q.i, q.i + 1, "much", why, "countability"))
     return out
 
@@ -261,10 +261,31 @@ def uncountable_plural(doc) -> list[Correction]:
     """Uncountable nouns have no plural: "advices" -> "advice"."""
     out = []
     for tok in doc:
-        if tok.lower_ in NEVER_PLURAL and tok.pos_ in ("NOUN", "PROPN"):
-            new = tok.lemma_.lower() if tok.lemma_.lower() in UNCOUNTABLE else tok.lower_[:-1]
+        new = lf.uncountable_singular(tok.lower_)
+        if new and (tok.lower_ in lf.NEVER_PLURAL or tok.pos_ in ("NOUN", "PROPN")):
             why = f"'{new}' is uncountable: it has no plural form."
             out.append(fix(doc, tok.i, tok.i + 1, new, why, "countability"))
+    return out
+
+
+def irregular_plural(doc) -> list[Correction]:
+    """Irregular plurals made regular: "childs" -> "children", "childrens" -> "children"."""
+    out = []
+    for i, tok in enumerate(doc):
+        found = lf.overregular_plural(tok.lower_)
+        if found is None:
+            continue
+        singular, plural = found
+        if lf.known(tok.lower_) and tok.pos_ in ("VERB", "AUX"):
+            continue  # "he mans the desk", "she foots the bill"
+        nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+        if tok.lower_ == "peoples" and nxt == "of":
+            continue  # "the peoples of europe": nations
+        if tok.lower_ == plural + "s":
+            why = f"'{plural}' is already plural: it takes no -s."
+        else:
+            why = f"The plural of '{singular}' is '{plural}'."
+        out.append(fix(doc, tok.i, tok.i + 1, plural, why, "countability"))
     return out
 
 
@@ -369,7 +390,7 @@ def since_duration(doc) -> list[Correction]:
 # --------------------------------------------------------------------------- engine
 
 RULES = (*VERB_RULES, there_be, verb_patterns, feeling_adjective, much_many)
-RULES += (uncountable_plural, double_comparative, article_sound, since_duration)
+RULES += (uncountable_plural, irregular_plural, double_comparative, article_sound, since_duration)
 
 
 class LearnerRules:

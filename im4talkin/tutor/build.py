@@ -18,15 +18,13 @@ FEEDBACK_CTX = 1024
 """Context of the LLM instance that writes corrections (short prompts, one sentence)."""
 
 
-def _feedback_stack(settings: Settings) -> tuple[list[Any], Any, Any]:
+def _feedback_stack(settings: Settings) -> tuple[list[Any], Any]:
     checkers: list[Any] = []
-    harper = None
     if settings.feedback.harper:
-        harper = registry.create("checker", "harper", settings)
-        checkers.append(harper)
+        checkers.append(registry.create("checker", "harper", settings))
     if settings.feedback.rules:
         checkers.append(registry.create("checker", "rules", settings))
-    return checkers, load_nlp(), harper
+    return checkers, load_nlp()
 
 
 def _recogniser(settings: Settings) -> Any:
@@ -55,7 +53,7 @@ def build_conversation(
         critic = None
         if settings.feedback.llm:
             critic = registry.create("llm", settings.llm.name, settings, n_ctx=FEEDBACK_CTX)
-        checkers, nlp, harper = checks.result()
+        checkers, nlp = checks.result()
         recogniser = asr.result() if asr else None
         speaker = voice(tts.result()) if voice and tts else None
     partner = Partner(model, topic, settings.level, settings.llm.max_tokens, settings.llm.seed)
@@ -65,7 +63,6 @@ def build_conversation(
     return Conversation(
         partner,
         engine,
-        is_english=harper.is_english if harper else None,
         llm_feedback=settings.feedback.llm,
         asr=recogniser,
         speaker=speaker,

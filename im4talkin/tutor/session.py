@@ -10,6 +10,7 @@ from typing import Any
 from ..audio.io import Clip, speech_span
 from ..errors import ConfigError, InputError, ModelError
 from ..feedback.engine import FeedbackEngine
+from ..feedback.language import looks_english
 from ..messages import TurnResult, TurnTimings
 from .partner import Partner, ReplyStats
 
@@ -22,7 +23,7 @@ SentenceSink = Callable[[str], None]
 
 
 def check_input(
-    text: str, is_english: Callable[[str], bool] | None = None, spoken: bool = False
+    text: str, is_english: Callable[[str], bool] | None = looks_english, spoken: bool = False
 ) -> str:
     """The learner's text, tidied; InputError when the tutor cannot use it."""
     text = " ".join(text.split())
@@ -40,9 +41,7 @@ def check_input(
             f"that turn has {len(text)} characters; keep one turn under {MAX_CHARS} "
             "(a few sentences) and send the rest in the next turn"
         )
-    letters = [c for c in text if c.isalpha()]
-    latin = sum(c.isascii() for c in letters) / len(letters)
-    if latin < 0.8 or (is_english is not None and len(text.split()) >= 3 and not is_english(text)):
+    if is_english is not None and not is_english(text):
         raise InputError("that does not look like English: try saying it in English")
     return text
 
@@ -54,7 +53,7 @@ class Conversation:
         self,
         partner: Partner,
         feedback: FeedbackEngine,
-        is_english: Callable[[str], bool] | None = None,
+        is_english: Callable[[str], bool] | None = looks_english,
         llm_feedback: bool = True,
         asr: Any = None,
         speaker: Any = None,
