@@ -29,14 +29,14 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``python -m llama_cpp.server`` serving the bundled SmolLM2 GGUF on loopback."""
+    """llama-cpp-python's server (``python -m im4talkin.llm.serve``) serving SmolLM2 on loopback."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "im4talkin.llm.serve",
             "--model",
             str(smollm2_path()),
             "--host",

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from ..errors import Im4talkinError
-from . import devices, enroll, finetune, models, report, review, talk, topics
+from . import devices, doctor, enroll, finetune, models, report, review, talk, topics
 
 app = typer.Typer(
     help="im4talkin: a private English conversation tutor that runs on your own machine.",
@@ -24,6 +24,7 @@ app.command("devices")(devices.devices)
 app.command("report")(report.report)
 app.command("review")(review.review)
 app.command("finetune")(finetune.finetune)
+app.command("doctor")(doctor.doctor)
 app.add_typer(enroll.app, name="enroll")
 app.add_typer(models.app, name="models")
 

@@ -30,6 +30,7 @@ from ..progress.history import load_history
 from ..progress.review import Drill
 from ..progress.xp import gained_line, snapshot
 from ..progress.xp import progress as progress_of
+from ..store import running
 from ..store.db import SessionInfo, Store
 from ..tutor.build import build_conversation
 from ..tutor.session import Conversation
@@ -165,36 +166,49 @@ def talk(
     def notice(line: str) -> None:
         notices.print(f"[yellow]note:[/] {line}", highlight=False, soft_wrap=True)
 
-    mic = None
-    if not scripted and not typed:
-        mic = microphone(settings, notice)
-    play = settings.tts.speak and _can_play(settings, notice)
-    voice = None
-    if play or save_dir:
-        from ..audio.playback import Speaker
+    for lost in running.died():
+        if lost is None:
+            notice("im4talkin stopped unexpectedly last time, while it loaded the models")
+        else:
+            kept = store.end_abandoned(lost)
+            notice(f"your last session ended unexpectedly; its {kept} turn(s) are saved")
+        notice("if it crashed, 'im4talkin doctor' checks the install and says what to fix")
+    mark = running.mark()
+    try:  # a Python error while loading is reported as itself, not as a crash
+        mic = None
+        if not scripted and not typed:
+            mic = microphone(settings, notice)
+        play = settings.tts.speak and _can_play(settings, notice)
+        voice = None
+        if play or save_dir:
+            from ..audio.playback import Speaker
 
-        def voice(tts):
-            return Speaker(
-                tts,
-                play=play,
-                device=settings.audio.output_device,
-                notice=notice,
-                keep=save_dir is not None,
-            )
+            def voice(tts):
+                return Speaker(
+                    tts,
+                    play=play,
+                    device=settings.audio.output_device,
+                    notice=notice,
+                    keep=save_dir is not None,
+                )
 
-    loading = None if json_out else console.status("loading your partner...", spinner="dots")
-    with _assembly_progress(notices, loading) as progress:
-        with loading or nullcontext():
-            convo = build_conversation(
-                settings,
-                chosen,
-                progress=progress,
-                listen=bool(clips) or mic is not None,
-                voice=voice,
-            )
-    opener = convo.open()
-    info = SessionInfo(chosen.name, settings.level, settings.profile, convo.partner.model.name)
-    session_id = store.start_session(settings.learner, info, opener)
+        loading = None if json_out else console.status("loading your partner...", spinner="dots")
+        with _assembly_progress(notices, loading) as progress:
+            with loading or nullcontext():
+                convo = build_conversation(
+                    settings,
+                    chosen,
+                    progress=progress,
+                    listen=bool(clips) or mic is not None,
+                    voice=voice,
+                )
+        opener = convo.open()
+        info = SessionInfo(chosen.name, settings.level, settings.profile, convo.partner.model.name)
+        session_id = store.start_session(settings.learner, info, opener)
+        running.attach(mark, session_id)
+    except BaseException:
+        running.clear(mark)
+        raise
     run = _Run(convo, store, session_id, console, json_out, save_dir, notice)
     if not json_out:
         render.header(
@@ -227,6 +241,7 @@ def talk(
                     if hasattr(model, "close"):  # a server backend's connection pool
                         model.close()
                 store.end_session(session_id)
+                running.clear(mark)
                 if not json_out:
                     render.summary(console, run.results)
                 _wrap_up(store, settings.learner, before, console, notice, bool(run.results))

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import MissingDependency, ModelError
 from ..messages import ChatTurn
+from . import cpu
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class LlamaChat:
             raise MissingDependency("the llama.cpp partner", "llama-cpp-python") from err
         if not Path(model_path).is_file():
             raise ModelError(f"model file not found: {model_path}")
+        cpu.ensure()  # a portable build: pick the CPU code that runs here, before any model
         try:
             self._llama = llama_cpp.Llama(
                 model_path=str(model_path),

@@ -113,6 +113,18 @@ class Store(ProgressStore):
             (stamp(at), session_id),
         )
 
+    def end_abandoned(self, session_id: int) -> int:
+        """End a session whose process died, at its last turn; how many turns it kept."""
+        self.conn.execute(
+            "UPDATE sessions SET ended_at = COALESCE((SELECT MAX(created_at) FROM turns "
+            "WHERE session_id = ?), started_at) WHERE id = ? AND ended_at IS NULL",
+            (session_id, session_id),
+        )
+        row = self.conn.execute(
+            "SELECT COUNT(*) AS n FROM turns WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        return int(row["n"])
+
     def turns(self, session_id: int) -> list[dict[str, Any]]:
         """The saved turns of a session, in order, with JSON columns decoded."""
         rows = self.conn.execute(

@@ -1,0 +1,1 @@
+"""Checks of the install, each safe to crash: ``im4talkin doctor``."""

@@ -1,0 +1,69 @@
+"""Marks of the talk sessions running now, so that one that died is noticed on the next start.
+
+``talk`` writes ``<data dir>/running/<pid>`` before it loads the models, adds the session's
+id once the session starts, and deletes the mark when it ends, however it ends in Python
+(an error, Ctrl-C). A crash in native code (SIGILL, SIGSEGV) or a kill leaves the mark
+behind with a process id that no longer runs: the next ``talk`` ends that session in the
+database (its turns were committed one by one) and tells the learner what to run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..paths import data_dir
+
+
+def _folder() -> Path:
+    return data_dir() / "running"
+
+
+def mark() -> Path:
+    """Record that a talk runs in this process; returns the mark for :func:`attach`/`clear`."""
+    folder = _folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / str(os.getpid())
+    path.write_text("")
+    return path
+
+
+def attach(path: Path, session_id: int) -> None:
+    """The running talk has started session ``session_id``."""
+    path.write_text(str(session_id))
+
+
+def clear(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def died() -> list[int | None]:
+    """Talks whose process ended without clearing its mark: their session ids (None: the
+    talk died before its session started). The marks are removed."""
+    folder = _folder()
+    if not folder.is_dir():
+        return []
+    out: list[int | None] = []
+    for path in sorted(folder.iterdir()):
+        try:
+            pid = int(path.name)
+            text = path.read_text().strip()
+            session = int(text) if text else None
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            out.append(session)
+            path.unlink(missing_ok=True)
+    return out
