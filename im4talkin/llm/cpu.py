@@ -16,7 +16,7 @@ choice is made here, before the first model loads:
 
 Verdicts are kept in ``<model cache>/llama-cpu.json``, keyed by this CPU, kernel and build,
 so the trial runs once per machine (about 2 s). ``IM4TALKIN_LLAMA_CPU=<variant>`` forces a
-variant. A build without variant libraries (a fixed ``CMAKE_ARGS`` build, or a CUDA one)
+variant, even one llama.cpp scores 0 here (that is how the trial runs it; it may crash). A build without variant libraries (a fixed ``CMAKE_ARGS`` build, or a CUDA one)
 has its CPU code linked in, and nothing here changes it.
 """
 
@@ -86,6 +86,8 @@ def variant_files() -> dict[str, Path]:
 
 def _score(path: Path) -> int:
     """llama.cpp's own score of a variant for this CPU (0: it cannot run here)."""
+    import llama_cpp  # noqa: F401  (loads the libggml-base that a variant links to)
+
     try:
         lib = ctypes.CDLL(str(path), mode=os.RTLD_LOCAL)
         fn = lib.ggml_backend_score
@@ -145,19 +147,24 @@ def probe_model() -> Path | None:
     return SMOLLM2.path()
 
 
-def probe(variant: str, model: Path) -> tuple[bool, str]:
-    """Run a few tokens with ``variant`` in a child process: (it worked, what happened)."""
+def probe(variant: str, model: Path) -> tuple[bool | None, str]:
+    """Run a few tokens with ``variant`` in a child process: (verdict, what happened).
+
+    The verdict is True when it ran, False when the child was killed by a signal (SIGILL:
+    instructions the machine refuses), and None when it failed some other way (a broken
+    model file, no answer in time), which says nothing about the variant.
+    """
     env = {**os.environ, FORCE_ENV: variant}
     cmd = [sys.executable, "-m", "im4talkin.llm.cpu", str(model)]
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        return False, f"no answer in {PROBE_TIMEOUT_S:.0f} s"
+        return None, f"no answer in {PROBE_TIMEOUT_S:.0f} s"
     if proc.returncode == 0:
         return True, "ran"
     from ..diagnose.runner import describe_exit
 
-    return False, describe_exit(proc.returncode, proc.stderr)
+    return (False if proc.returncode < 0 else None), describe_exit(proc.returncode, proc.stderr)
 
 
 @dataclass
@@ -178,13 +185,43 @@ _choice: Choice | None = None
 def _ggml() -> ctypes.CDLL:
     import llama_cpp  # noqa: F401  (loads libggml with llama)
 
+    quiet = logging.getLogger("llama-cpp-python")  # llama.cpp's log lines go through it
+    if quiet.level == logging.NOTSET:
+        quiet.setLevel(logging.ERROR)  # as Llama(verbose=False) sets it: no "loaded CPU..."
+
     folder = lib_dir()
     assert folder is not None
-    lib = ctypes.CDLL(str(folder / "libggml.so"))
+    # The copy libllama loaded (by its soname): a wheel ships libggml.so and libggml.so.0
+    # as two files, and registering a backend with the other copy would do nothing.
+    try:
+        lib = ctypes.CDLL("libggml.so.0")
+    except OSError:
+        lib = ctypes.CDLL(str(folder / "libggml.so"))
     lib.ggml_backend_load.restype = ctypes.c_void_p
     lib.ggml_backend_load.argtypes = [ctypes.c_char_p]
     lib.ggml_backend_reg_count.restype = ctypes.c_size_t
     return lib
+
+
+_kept: list[ctypes.CDLL] = []
+"""Variant libraries registered by hand: they must stay loaded."""
+
+
+def _register(ggml: ctypes.CDLL, path: Path, by_hand: bool) -> bool:
+    """Register a variant with ggml. ``ggml_backend_load`` refuses one that llama.cpp scores 0
+    for this CPU; ``by_hand`` (a forced variant) registers it all the same, so a trial can
+    find out for real what the machine does with code it does not support."""
+    if not by_hand:
+        return bool(ggml.ggml_backend_load(str(path).encode()))
+    lib = ctypes.CDLL(str(path), mode=os.RTLD_LOCAL)
+    lib.ggml_backend_init.restype = ctypes.c_void_p
+    reg = lib.ggml_backend_init()
+    if not reg:
+        return False
+    ggml.ggml_backend_register.argtypes = [ctypes.c_void_p]
+    ggml.ggml_backend_register(reg)
+    _kept.append(lib)
+    return True
 
 
 def ensure() -> Choice:
@@ -224,14 +261,17 @@ def _choose() -> Choice:
                 log.warning("no SmolLM2 to try llama.cpp's %s code with: using %s", name, BASELINE)
                 continue
             ok, how = probe(name, model)
-            verdicts[name] = ok
-            _write_verdicts(key, verdicts)
-            if not ok:
+            if ok is None:
+                log.warning("the trial of llama.cpp's %s code was inconclusive: %s", name, how)
+            else:
+                verdicts[name] = ok
+                _write_verdicts(key, verdicts)
+            if ok is False:
                 choice.refused[name] = how
         if verdicts.get(name, True) is False:
             choice.refused.setdefault(name, "died in an earlier trial on this machine")
             continue
-        if ggml.ggml_backend_load(str(files[name]).encode()):
+        if _register(ggml, files[name], by_hand=bool(forced)):
             choice.variant = name
             return choice
     raise ModelError(
