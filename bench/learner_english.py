@@ -10,7 +10,7 @@ rules and the language check were tuned, and never tuned on:
   each; a mistake counts as fixed only when applying every correction gives exactly the
   corrected sentence; a correct sentence must come back unchanged.
 - ``bench/data/language_heldout.jsonl``: 40 learner sentences full of mistakes and 43 lines
-  in 11 other languages (and transliterated Russian). Also every sentence of the dev set,
+  in 10 other languages and in Russian written in Latin letters. Also every sentence of the dev set,
   the held-out feedback set and JFLEG's 754 real learner sentences, which must all pass.
 
 The old check (Harper's ``is_likely_english`` on 3+ words, or under 80% Latin letters) runs

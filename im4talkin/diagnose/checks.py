@@ -258,18 +258,12 @@ def sound() -> Result:
     detail = (
         f"PortAudio {sd.get_portaudio_version()[1]}: {mics} microphone(s), {speakers} speaker(s)"
     )
-    if not mics or not speakers:
-        missing = " and ".join(
-            w
-            for w, n in (
-                ("no microphone: turns are typed", mics),
-                ("no speakers: replies are shown", speakers),
-            )
-            if not n
-        )
-        return Result(
-            "sound", WARN, f"{detail}; {missing}", "plug in a headset, then: im4talkin devices"
-        )
+    gaps = [
+        w for w, n in (("no microphone: turns are typed", mics), ("no speakers", speakers)) if not n
+    ]
+    if gaps:
+        fix = "plug in a headset, then: im4talkin devices"
+        return Result("sound", WARN, f"{detail}; {' and '.join(gaps)}", fix)
     return Result("sound", OK, detail)
 
 
