@@ -37,10 +37,9 @@ def packages() -> Result:
         needs = [Requirement(r) for r in metadata.requires("im4talkin") or ()]
     except metadata.PackageNotFoundError:
         return Result("packages", FAIL, "im4talkin itself is not installed", REINSTALL)
-    bad, shown = [], []
+    needs = [r for r in needs if r.marker is None or r.marker.evaluate({"extra": ""})]
+    bad, shown = [], []  # (the extras, seamless, finetune and test, are left out above)
     for req in needs:
-        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
-            continue  # an extra (seamless, finetune, test)
         try:
             version = metadata.version(req.name)
         except metadata.PackageNotFoundError:
