@@ -254,9 +254,8 @@ def sound() -> Result:
     found = devices.listing()
     mics = sum(d["inputs"] > 0 for d in found)
     speakers = sum(d["outputs"] > 0 for d in found)
-    detail = (
-        f"PortAudio {sd.get_portaudio_version()[1]}: {mics} microphone(s), {speakers} speaker(s)"
-    )
+    version = sd.get_portaudio_version()[1].split(",")[0]  # "PortAudio V19.6.0-devel"
+    detail = f"{version}: {mics} microphone(s), {speakers} speaker(s)"
     gaps = [
         w for w, n in (("no microphone: turns are typed", mics), ("no speakers", speakers)) if not n
     ]

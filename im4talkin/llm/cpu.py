@@ -55,7 +55,7 @@ PROBE_TIMEOUT_S = 120.0
 
 
 def rebuild_command() -> str:
-    """The pip command that rebuilds llama-cpp-python portably (about 25 min on 2 cores)."""
+    """The pip command that rebuilds llama-cpp-python portably (15-20 min on 2 cores)."""
     settings = " ".join(f"-C cmake.define.{k}={v}" for k, v in PORTABLE_DEFINES.items())
     return (
         f"pip install --force-reinstall --no-deps --no-cache-dir {settings} "
