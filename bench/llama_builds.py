@@ -56,15 +56,12 @@ def _measure(runs: int) -> dict:
             llm.eval([token])
             made += 1
         gen_tps.append(made / (time.perf_counter() - t))
-    info = llama_cpp.llama_print_system_info().decode()
     return {
         "variant": choice.variant or "built in",
         "prompt_tokens": n_prompt,
         "prompt_tps": median(prompt_tps),
         "gen_tps": median(gen_tps),
-        "features": " ".join(
-            p.split("=")[0].strip() for p in info.split("|") if p.strip().endswith("= 1")
-        ),
+        "features": " ".join(cpu.features()),
     }
 
 

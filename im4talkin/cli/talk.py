@@ -166,13 +166,7 @@ def talk(
     def notice(line: str) -> None:
         notices.print(f"[yellow]note:[/] {line}", highlight=False, soft_wrap=True)
 
-    for lost in running.died():
-        if lost is None:
-            notice("im4talkin stopped unexpectedly last time, while it loaded the models")
-        else:
-            kept = store.end_abandoned(lost)
-            notice(f"your last session ended unexpectedly; its {kept} turn(s) are saved")
-        notice("if it crashed, 'im4talkin doctor' checks the install and says what to fix")
+    running.close_died(store, notice)
     mark = running.mark()
     try:  # a Python error while loading is reported as itself, not as a crash
         mic = None

@@ -132,12 +132,11 @@ def llama_build() -> Result:
     from ..llm import cpu
 
     try:
-        import llama_cpp
+        import llama_cpp  # noqa: F401  (is it installed at all?)
     except ImportError:
         return Result("llama.cpp", FAIL, "llama-cpp-python is not installed", cpu.rebuild_command())
     choice = cpu.ensure()
-    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
-    features = _features(info)
+    features = cpu.features()
     version = metadata.version("llama-cpp-python")
     if not choice.portable:
         wide = [f for f in features if f.startswith(("AVX512", "AMX"))]
@@ -156,17 +155,6 @@ def llama_build() -> Result:
         f"{choice.variant}: {' '.join(features)}{refused}"
     )
     return Result("llama.cpp", OK, detail)
-
-
-def _features(info: str) -> list[str]:
-    """'CPU : SSE3 = 1 | AVX2 = 1 | ...' -> the features that are on."""
-    out = []
-    for part in info.replace("|", "\n").splitlines():
-        key, _, value = part.rpartition("=")
-        key = key.split(":")[-1].strip()
-        if value.strip() == "1" and key and key not in out:
-            out.append(key)
-    return out
 
 
 def partner() -> Result:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from functools import lru_cache
 
 from . import learner_forms
@@ -60,13 +61,8 @@ def latin_share(text: str) -> float:
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return 1.0
-    return sum(c.isascii() or "LATIN" in _name(c) for c in letters) / len(letters)
-
-
-def _name(char: str) -> str:
-    import unicodedata
-
-    return unicodedata.name(char, "")
+    latin = sum(c.isascii() or "LATIN" in unicodedata.name(c, "") for c in letters)
+    return latin / len(letters)
 
 
 def english_share(text: str) -> tuple[int, int]:

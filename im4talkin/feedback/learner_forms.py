@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .rules_common import words
+from .rules_common import all_forms, words
 
 DUAL_PAST = words("leap knit slay awake sneak spit text forecast broadcast")
 """Verbs whose regular past is right too (leaped and leapt)."""
@@ -41,13 +41,6 @@ def known(word: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _verb_forms(lemma: str) -> dict[str, tuple[str, ...]]:
-    from lemminflect import getAllInflections
-
-    return getAllInflections(lemma, upos="VERB") if lemma.isalpha() else {}
-
-
-@lru_cache(maxsize=8192)
 def overregular_verb(word: str) -> str | None:
     """The irregular verb that ``word`` makes regular ("teached" -> "teach"), else None.
 
@@ -61,8 +54,7 @@ def overregular_verb(word: str) -> str | None:
     if w.endswith("ed") and len(w) > 4 and w[-3] == w[-4]:
         stems.append(w[:-3])  # runned, swimmed
     for lemma in stems:
-        forms = _verb_forms(lemma)
-        past = set(forms.get("VBD", ())) | set(forms.get("VBN", ()))
+        past = all_forms(lemma, "VBD", "VBN")
         if not past or lemma in DUAL_PAST:
             continue
         if not any(f.endswith("ed") for f in past):  # an irregular verb

@@ -13,7 +13,7 @@ Verbs (``rules_verbs.py``; helpers shared by all rules are in ``rules_common.py`
   7. forward_to         "looking forward to meet" -> meeting                   (verb form)
   8. regularised_past   "teached" -> taught, "have goed" -> gone               (verb form)
   9. subject_verb       "she speak" -> speaks, "they is" -> are                (agreement)
-Here:
+Here (14, 15 and 8 are in ``rules_forms.py``, with the other made-up learner forms):
  10. there_be           "there is three bags" -> are                           (agreement)
  11. verb_patterns      explain me, arrive to paris, go to home, discuss about,
                         told that, married with, say me       (preposition / word choice)
@@ -35,6 +35,7 @@ from functools import lru_cache
 from im4talkin.feedback import learner_forms as lf
 from im4talkin.feedback import rules_common as rc
 from im4talkin.feedback.rules_common import fix, inflect, subject, words
+from im4talkin.feedback.rules_forms import irregular_plural, uncountable_plural
 from im4talkin.feedback.rules_verbs import VERB_RULES
 from im4talkin.messages import Correction
 
@@ -254,38 +255,6 @@ def much_many(doc) -> list[Correction]:
             word = lf.uncountable_singular(noun.lower_) or noun.text
             why = f"'{word}' is uncountable, so use 'much', not 'many'."
             out.append(fix(doc, q.i, q.i + 1, "much", why, "countability"))
-    return out
-
-
-def uncountable_plural(doc) -> list[Correction]:
-    """Uncountable nouns have no plural: "advices" -> "advice"."""
-    out = []
-    for tok in doc:
-        new = lf.uncountable_singular(tok.lower_)
-        if new and (tok.lower_ in lf.NEVER_PLURAL or tok.pos_ in ("NOUN", "PROPN")):
-            why = f"'{new}' is uncountable: it has no plural form."
-            out.append(fix(doc, tok.i, tok.i + 1, new, why, "countability"))
-    return out
-
-
-def irregular_plural(doc) -> list[Correction]:
-    """Irregular plurals made regular: "childs" -> "children", "childrens" -> "children"."""
-    out = []
-    for i, tok in enumerate(doc):
-        found = lf.overregular_plural(tok.lower_)
-        if found is None:
-            continue
-        singular, plural = found
-        if lf.known(tok.lower_) and tok.pos_ in ("VERB", "AUX"):
-            continue  # "he mans the desk", "she foots the bill"
-        nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
-        if tok.lower_ == "peoples" and nxt == "of":
-            continue  # "the peoples of europe": nations
-        if tok.lower_ == plural + "s":
-            why = f"'{plural}' is already plural: it takes no -s."
-        else:
-            why = f"The plural of '{singular}' is '{plural}'."
-        out.append(fix(doc, tok.i, tok.i + 1, plural, why, "countability"))
     return out
 
 

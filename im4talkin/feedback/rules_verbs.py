@@ -11,18 +11,16 @@ Verb rules here:
 - ``if_will``             "if it will rain" (tense)
 - ``be_agree``            "i am agree", "it is depend on" (verb form)
 - ``forward_to``          "looking forward to meet" (verb form)
-- ``regularised_past``    "teached", "buyed", "have goed" (verb form)
+- ``regularised_past``    "teached", "buyed", "have goed" (verb form; in ``rules_forms.py``)
 """
 
 from __future__ import annotations
 
 import datetime
 
-from im4talkin.feedback.learner_forms import DUAL_PAST, overregular_verb
 from im4talkin.feedback.rules_common import (
     NEG,
     VERBISH,
-    all_forms,
     auxes,
     fix,
     has_dep,
@@ -33,6 +31,7 @@ from im4talkin.feedback.rules_common import (
     subject,
     words,
 )
+from im4talkin.feedback.rules_forms import regularised_past
 from im4talkin.messages import Correction
 
 # --------------------------------------------------------------------------- past time
@@ -347,72 +346,6 @@ def forward_to(doc) -> list[Correction]:
             new = inflect(verb.lemma_, "VBG")
             why = f"After 'look forward to', use the -ing form: {new}."
             out.append(fix(doc, verb.i, verb.i + 1, new, why, "verb form"))
-    return out
-
-
-def _irregular_lemma(tok) -> str | None:
-    """The irregular verb that ``tok`` ("teached", "swimmed") wrongly makes regular, if any.
-
-    A made-up word counts whatever spaCy tagged it; a word spaCy tagged as a past form counts
-    when it is not one of that verb's own forms.
-    """
-    word = tok.lower_
-    lemma = overregular_verb(word)
-    if lemma or tok.tag_ not in ("VBD", "VBN") or not word.endswith("ed"):
-        return lemma
-    for lemma in (tok.lemma_.lower(), word[:-2], word[:-1], word[:-3]):
-        regular = {lemma + "ed", lemma + "d", lemma + lemma[-1:] + "ed"}
-        forms = all_forms(lemma, "VBD", "VBN") if word in regular else set()
-        if forms:
-            return None if word in forms or lemma in DUAL_PAST else lemma
-    return None
-
-
-PERFECT = words("have has had having 've 's been")
-PASSIVE = words("am is are was were be being get gets got gotten getting 'm 're")
-BASE_AFTER = words("did do does to can could will would shall should may might must")
-ADVERBS = words("not n't never ever already just also recently really still yet always even")
-
-
-def _form_wanted(doc, i: int) -> tuple[str, str]:
-    """The Penn tag the verb at ``i`` needs, from the words before it, and the word that says so.
-
-    After have/be (skipping adverbs and, in a question, the subject): the participle
-    ("have you ever gone", "was stolen"); after did/to/a modal: the base form ("did you
-    buy"); otherwise the past simple.
-    """
-    subject_seen = False
-    for j in range(i - 1, max(i - 5, -1), -1):
-        word = doc[j].lower_
-        if word in ADVERBS:
-            continue
-        if word in PERFECT or word in PASSIVE:
-            return "VBN", doc[j].text
-        if word in BASE_AFTER:
-            return "VB", doc[j].text
-        if doc[j].pos_ == "PRON" and not subject_seen:
-            subject_seen = True
-            continue
-        break
-    return "VBD", ""
-
-
-def regularised_past(doc) -> list[Correction]:
-    """Irregular verbs made regular: "teached" -> "taught", "have goed" -> "have gone"."""
-    out = []
-    for tok in doc:
-        lemma = _irregular_lemma(tok)
-        if lemma is None:
-            continue
-        tag, after = _form_wanted(doc, tok.i)
-        new = inflect(lemma, tag)
-        if new != tok.lower_ and (tag == "VB" or not new.endswith("ed")):
-            if tag == "VB":
-                why = f"After '{after}', use the base form: {new}."
-            else:
-                form = "past participle" if tag == "VBN" else "past"
-                why = f"'{lemma}' is irregular: its {form} is '{new}'."
-            out.append(fix(doc, tok.i, tok.i + 1, new, why, "verb form"))
     return out
 
 

@@ -16,8 +16,9 @@ choice is made here, before the first model loads:
 
 Verdicts are kept in ``<model cache>/llama-cpu.json``, keyed by this CPU, kernel and build,
 so the trial runs once per machine (about 2 s). ``IM4TALKIN_LLAMA_CPU=<variant>`` forces a
-variant, even one llama.cpp scores 0 here (that is how the trial runs it; it may crash). A build without variant libraries (a fixed ``CMAKE_ARGS`` build, or a CUDA one)
-has its CPU code linked in, and nothing here changes it.
+variant, even one llama.cpp scores 0 here (that is how the trial runs it; it may crash).
+A build without variant libraries (a fixed ``CMAKE_ARGS`` build, or a CUDA one) has its CPU
+code linked in, and nothing here changes it.
 """
 
 from __future__ import annotations
@@ -279,6 +280,20 @@ def _choose() -> Choice:
         f"({', '.join(f'{n}: {h}' for n, h in choice.refused.items()) or 'none scored'}); "
         f"rebuild it: {rebuild_command()}"
     )
+
+
+def features() -> list[str]:
+    """The CPU features the loaded llama.cpp code uses ("AVX2", "FMA", ...), from its
+    system info ("CPU : SSE3 = 1 | AVX2 = 1 | ..."); call after :func:`ensure`."""
+    import llama_cpp
+
+    out = []
+    for part in llama_cpp.llama_print_system_info().decode("utf-8", "replace").split("|"):
+        key, _, value = part.rpartition("=")
+        key = key.split(":")[-1].strip()
+        if value.strip() == "1" and key and key not in out:
+            out.append(key)
+    return out
 
 
 def _trial(model: Path) -> None:

@@ -67,3 +67,14 @@ def died() -> list[int | None]:
             out.append(session)
             path.unlink(missing_ok=True)
     return out
+
+
+def close_died(store, notice) -> None:
+    """End the sessions of talks that died (see :func:`died`) and tell the learner."""
+    for lost in died():
+        if lost is None:
+            notice("im4talkin stopped unexpectedly last time, while it loaded the models")
+        else:
+            kept = store.end_abandoned(lost)
+            notice(f"your last session ended unexpectedly; its {kept} turn(s) are saved")
+        notice("if it crashed, 'im4talkin doctor' checks the install and says what to fix")
