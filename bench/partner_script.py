@@ -1,199 +1,189 @@
-"""Partner quality: a scripted 10-turn conversation on every topic with the real model.
+"""Partner quality: role-play scripts played with the real model, every reply judged by reading.
 
-Each reply is checked: on topic (shares a content lemma with the topic file, its reading
-sentences included, or with the learner's turn), 1-3 sentences, ends with a question, repeats no earlier reply or question,
-echoes nothing, corrects nothing. Prints counts and the transcripts (markdown).
+Each script (``bench/data/roleplay_heldout.jsonl``, written before the prompts were tuned;
+``--dev`` plays the tuning set instead) is a learner's side of one role-play: questions,
+facts to remember, a problem, and a goodbye as the last turn. The partner plays it through
+the same ``Partner`` (prompt, reply policy, guard, retry, fallback) that ``talk`` uses.
 
-    python bench/partner_script.py [--llm qwen] [--turns 10]
+The headline is the share of replies judged **good** by a person, read from
+``bench/data/roleplay_judged.jsonl`` (keyed by topic, learner turn and the exact reply, so
+a reply that changed is *unjudged* until it is read again; ``--dump-unjudged FILE`` writes
+those out to fill in). Good = responds to what was just said (answers a question asked, uses
+facts given earlier), consistent with the role and the card, no invented or wrong fact,
+a natural follow-up or none when closing, at most three short sentences. A reply that
+needed a canned fallback question counts as bad whatever it says.
+
+The machine-made rates are computed here, apart from the product's own checks: canned
+fallbacks, learner questions whose reply starts with an answer (a first sentence that is
+not itself a question or a "good question" deflection), questions asked after the
+learner's goodbye, and sentences per reply.
+
+    python bench/partner_script.py [--llm qwen] [--level B1] [--dev] [--dump-unjudged F]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import time
-from functools import cache
+from pathlib import Path
 
 import _common  # noqa: F401  (puts the repo on sys.path)
+from _common import median
 
 from im4talkin import registry
 from im4talkin.config import load_settings
-from im4talkin.feedback.rules import load_nlp
-from im4talkin.tutor import guard
 from im4talkin.tutor.partner import Partner, ReplyStats
-from im4talkin.tutor.topics import Topic, available, load_topic
+from im4talkin.tutor.topics import load_topic
 
-SCRIPTS = {
-    "travel": [
-        "yesterday i go to the beach with my friends",
-        "we stayed in a small hotel near the sea",
-        "i want to visit japan next year",
-        "i like trains more than planes",
-        "my last trip was to rome in may",
-        "i always forget my passport at home",
-        "the food in italy was delicious",
-        "i prefer to travel with my family",
-        "once my flight was delayed for five hours",
-        "i would like to see the northern lights",
-    ],
-    "restaurant": [
-        "i would like a glass of water please",
-        "what do you recommend for a main course",
-        "i am vegetarian so no meat please",
-        "can i have the pasta with tomato sauce",
-        "the soup was very tasty",
-        "i don't like spicy food",
-        "we are celebrating my sister birthday",
-        "could we have some bread",
-        "for dessert i want chocolate cake",
-        "can i pay by card please",
-    ],
-    "job_interview": [
-        "the journey was fine thank you",
-        "i worked as a sales assistant for three years",
-        "my biggest strength is that i am very organised",
-        "i want this job because i like helping people",
-        "i studied business at university",
-        "in my last job i lead a small team",
-        "sometimes i work too much",
-        "i can start next month",
-        "i speak spanish and a little english",
-        "i would like to know more about the team",
-    ],
-    "shopping": [
-        "i am looking for a warm jacket",
-        "my size is medium",
-        "do you have this in blue",
-        "it is a bit expensive for me",
-        "i need a present for my mother",
-        "can i try these shoes on",
-        "i usually buy clothes online",
-        "is there a discount on this bag",
-        "i will take the black one",
-        "can i have a receipt please",
-    ],
-    "hobbies": [
-        "i like playing football on weekends",
-        "i started to learn guitar last year",
-        "i read a lot of books about history",
-        "my favourite hobby is cooking",
-        "i go swimming two times a week",
-        "i want to try painting",
-        "i watched a great film yesterday",
-        "i collect old coins",
-        "my friends and me play board games",
-        "i would like to join a running club",
-    ],
-    "health": [
-        "i have a headache since two days",
-        "i feel very tired in the morning",
-        "i don't sleep well at night",
-        "i drink a lot of coffee",
-        "my back hurts when i sit for long",
-        "i do exercise once a week",
-        "i am allergic to penicillin",
-        "i eat fast food quite often",
-        "should i take some medicine",
-        "thank you doctor i will try to rest more",
-    ],
-}
+DATA = Path(__file__).parent / "data"
+JUDGED = DATA / "roleplay_judged.jsonl"
 
-STOP = set(
-    "that this with have what your about would there their they them then than when where "
-    "which were been will just like really very much some more most also into from it's i'm "
-    "you're that's sounds great nice good wonderful interesting amazing love enjoy think "
-    "know tell does did doing make made want feel be do get try sound see say new way thing "
-    "lot cool awesome exciting fun sure ever here now usually too so not well yes okay "
-    "glad happy hear right any other next day time".split()
+_QUESTION_START = re.compile(
+    r"^(what|where|when|who|whom|which|why|how|is|are|am|was|were|do|does|did|can|could|"
+    r"will|would|shall|should|may|have|has)\b",
+    re.IGNORECASE,
+)
+_DEFLECT = re.compile(
+    r"^(that'?s|it'?s|what|such) an? (good|great|important|interesting|excellent) question",
+    re.IGNORECASE,
 )
 
 
-def content(text: str) -> set[str]:
-    """Lemmas of the content words (nouns, verbs, adjectives, adverbs) of ``text``."""
-    doc = load_nlp()(text.lower())
-    return {
-        t.lemma_
-        for t in doc
-        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "ADV")
-        and len(t.text) > 2
-        and t.lemma_ not in STOP
-    }
+def sentences(text: str) -> list[str]:
+    """The reply cut at sentence ends (this bench's own splitter)."""
+    return [s for s in re.split(r"(?<=[.!?])[\"')]*\s+", text.strip()) if s.strip()]
 
 
-@cache
-def topic_lexicon(topic: Topic) -> set[str]:
-    """Every content lemma of the topic file: scenario, vocabulary, questions, reading."""
-    parts = [topic.title, topic.scenario, *topic.goals, *topic.vocabulary, *topic.questions]
-    return content(" ".join([*parts, *topic.openers, *topic.reading]))
+def asks(learner: str) -> bool:
+    """Whether a learner turn contains a question (a '?' or a clause that opens like one)."""
+    clauses = re.split(r"[,.!?]\s*", learner.strip())
+    return "?" in learner or any(_QUESTION_START.match(c) for c in clauses if c)
 
 
-def checks(reply: str, learner: str, earlier: list[str], topic: Topic) -> dict[str, bool]:
-    sentences = guard.split_sentences(reply, final=True)[0]
-    return {
-        "on topic": bool(content(reply) & (topic_lexicon(topic) | content(learner))),
-        "1-3 sentences": 1 <= len(sentences) <= 3,
-        "ends with a question": reply.rstrip().endswith("?"),
-        "no repeat": not any(guard.similar(s, e) for s in sentences for e in earlier),
-        "no echo": not guard.echoes(reply, learner),
-        "no correction": guard.problem(reply, "", []) != "corrects the learner",
-    }
+def answered_first(reply: str) -> bool:
+    """The reply opens with a statement, not a question back or a 'good question' filler."""
+    first = sentences(reply)[0] if sentences(reply) else ""
+    return bool(first) and not first.rstrip().endswith("?") and not _DEFLECT.match(first)
 
 
-def run_topic(model, name: str, turns: int) -> tuple[list[dict], list[str]]:
-    topic = load_topic(name)
-    partner = Partner(model, topic, "B1", seed=1)
-    lines = [f"**{topic.title}**", "", f"- partner: {partner.open()}"]
+def load_scripts(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def load_judged(path: Path = JUDGED) -> dict[tuple[str, str, str], dict]:
+    if not path.is_file():
+        return {}
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {(r["topic"], r["learner"], r["reply"]): r for r in rows}
+
+
+def play(model, script: dict, level: str) -> tuple[str, list[dict]]:
+    """One role-play: the opener, then each learner turn and the partner's reply."""
+    partner = Partner(model, load_topic(script["topic"]), level, seed=1)
+    opener = partner.open()
     partner.prefill()
     rows = []
-    for learner in SCRIPTS[name][:turns]:
-        earlier = list(guard.earlier_sentences(partner.replies))
+    for i, learner in enumerate(script["turns"]):
         stats = ReplyStats()
         t = time.perf_counter()
         reply = " ".join(partner.reply(learner, stats))
-        took = time.perf_counter() - t
-        result = checks(reply, learner, earlier, topic)
-        rows.append({**result, "fallback": stats.fallback, "retries": stats.retries, "s": took})
-        failed = [k for k, ok in result.items() if not ok]
-        flags = (" [FAILS: " + ", ".join(failed) + "]") if failed else ""
-        flags += " [fallback question]" if stats.fallback else ""
-        lines += [f"- learner: {learner}", f"- partner: {reply}{flags}"]
+        rows.append(
+            {
+                "topic": script["topic"],
+                "turn": i + 1,
+                "learner": learner,
+                "reply": reply,
+                "fallback": stats.fallback,
+                "retries": stats.retries,
+                "first_sentence_s": stats.first_sentence_s,
+                "s": time.perf_counter() - t,
+                "goodbye": i == len(script["turns"]) - 1,
+            }
+        )
         partner.prefill()
-    return rows, lines
+    return opener, rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--llm", default="qwen")
-    ap.add_argument("--turns", type=int, default=10)
+    ap.add_argument("--level", default="B1", choices=["A2", "B1", "B2"])
+    ap.add_argument("--dev", action="store_true", help="play the tuning scripts instead")
+    ap.add_argument("--topics", nargs="*", help="only these topics")
+    ap.add_argument("--dump-unjudged", type=Path, help="write replies not yet judged here")
     args = ap.parse_args()
+    scripts = load_scripts(DATA / ("roleplay_dev.jsonl" if args.dev else "roleplay_heldout.jsonl"))
+    if args.topics:
+        scripts = [s for s in scripts if s["topic"] in args.topics]
     model = registry.create("llm", args.llm, load_settings())
-    all_rows, transcripts = [], []
-    for name in available():
-        rows, lines = run_topic(model, name, args.turns)
-        all_rows += rows
-        transcripts += [*lines, ""]
-    keys = [k for k in all_rows[0] if k not in ("fallback", "retries", "s")]
-    n = len(all_rows)
-    passed = sum(all(r[k] for k in keys) for r in all_rows)
+    judged = load_judged()
+    rows, transcripts = [], []
+    for script in scripts:
+        opener, played = play(model, script, args.level)
+        transcripts += [f"**{script['topic']}**", "", f"- partner: {opener}"]
+        for r in played:
+            verdict = judged.get((r["topic"], r["learner"], r["reply"]))
+            r["good"] = None if verdict is None else bool(verdict["good"]) and not r["fallback"]
+            r["why"] = verdict.get("why", "") if verdict else ""
+            mark = (
+                " [unjudged]"
+                if r["good"] is None
+                else " [good]"
+                if r["good"]
+                else f" [BAD: {r['why'] or 'canned fallback'}]"
+            )
+            mark += " [canned fallback]" if r["fallback"] else ""
+            transcripts += [f"- learner: {r['learner']}", f"- partner: {r['reply']}{mark}"]
+        transcripts.append("")
+        rows += played
+    n = len(rows)
+    seen = [r for r in rows if r["good"] is not None]
+    good = sum(bool(r["good"]) for r in seen)
+    normal = [r for r in rows if not r["goodbye"]]
+    questions = [r for r in rows if asks(r["learner"]) and not r["goodbye"]]
+    byes = [r for r in rows if r["goodbye"]]
+    counts = [len(sentences(r["reply"])) for r in rows]
     print(
-        f"model: {model.name}; {n} replies; pass every check: {passed}/{n} ({100 * passed / n:.0f}%)"
+        f"model: {model.name}; level {args.level}; {len(scripts)} role-plays, {n} replies; "
+        f"judged good (plain model, canned fallbacks count as bad): {good}/{n} "
+        f"({100 * good / n:.0f}%); unjudged: {n - len(seen)}"
     )
     print()
-    print("| check | pass |")
+    print("| machine-made rate | value |")
     print("| --- | --- |")
-    for k in keys:
-        print(f"| {k} | {sum(r[k] for r in all_rows)}/{n} |")
-    fb = sum(r["fallback"] for r in all_rows)
-    rt = sum(r["retries"] > 0 for r in all_rows)
-    print(f"| (guard: fallback question added) | {fb}/{n} |")
-    print(f"| (guard: first sentence retried) | {rt}/{n} |")
-    own = [r for r in all_rows if not r["fallback"]]
-    own_pass = sum(all(r[k] for k in keys) for r in own)
     print(
-        f"\nThe model's own replies (no fallback question): {own_pass}/{len(own)} pass every check."
+        f"| canned fallback questions, normal turns | {sum(r['fallback'] for r in normal)}/{len(normal)} |"
     )
+    print(
+        f"| replies retried (first sentence refused) | {sum(r['retries'] > 0 for r in rows)}/{n} |"
+    )
+    first = sum(answered_first(r["reply"]) for r in questions)
+    print(f"| learner questions answered first | {first}/{len(questions)} |")
+    after = sum("?" in r["reply"] for r in byes)
+    print(f"| questions after the learner's goodbye | {after}/{len(byes)} |")
+    print(f"| sentences per reply, median (max) | {median(counts):.0f} ({max(counts)}) |")
+    print(f"| replies over three sentences | {sum(c > 3 for c in counts)}/{n} |")
+    took = [r["first_sentence_s"] for r in rows if r["first_sentence_s"]]
+    print(f"| first sentence, median s (max) | {median(took):.2f} ({max(took):.2f}) |")
+    bad = [r for r in seen if not r["good"]]
+    if bad:
+        print("\nBad replies:\n")
+        for r in bad:
+            print(
+                f'- {r["topic"]} {r["turn"]}: "{r["learner"]}" -> "{r["reply"]}": '
+                f"{r['why'] or 'canned fallback'}"
+            )
     print()
     print("\n".join(re.sub(r"\s+$", "", line) for line in transcripts))
+    if args.dump_unjudged:
+        todo = [r for r in rows if r["good"] is None]
+        with args.dump_unjudged.open("w") as f:
+            for r in todo:
+                keep = {k: r[k] for k in ("topic", "turn", "learner", "reply")}
+                f.write(json.dumps({**keep, "good": None, "why": ""}) + "\n")
+        print(f"\n{len(todo)} unjudged replies written to {args.dump_unjudged}")
 
 
 if __name__ == "__main__":

@@ -28,11 +28,11 @@ class LLMConfig:
     """Any GGUF file; when set it replaces the named model's bundled file."""
     n_threads: int = 2
     """llama.cpp threads for generation."""
-    n_ctx: int = 2048
+    n_ctx: int = 4096
     """Context window in tokens; old turns are dropped to stay inside it."""
     max_tokens: int = 80
     """Cap on one reply's tokens."""
-    temperature: float = 0.7
+    temperature: float = 0.3
     """Sampling temperature of replies."""
     seed: int = 7
     """Sampling seed, for repeatable sessions."""

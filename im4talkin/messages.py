@@ -103,6 +103,8 @@ class TurnResult:
     """The reply as a WAV file, when ``--save-audio`` asked for one."""
     notes: tuple[str, ...] = ()
     """Things the learner should know about the input (a long file cut, clipping)."""
+    closing: bool = False
+    """The learner said goodbye and the partner said goodbye back: the session may end."""
 
     def to_json(self) -> dict[str, Any]:
         """The object ``talk --json`` prints for this turn."""
@@ -117,5 +119,6 @@ class TurnResult:
             "recording": self.recording,
             "reply_audio": self.reply_audio,
             "notes": list(self.notes),
+            "closing": self.closing,
             "timings_ms": self.timings.public(),
         }

@@ -12,6 +12,7 @@ from typing import Any
 
 from .config import LEARNER_PROMPT, Settings
 from .errors import ConfigError, ModelError
+from .paths import models_dir
 
 Factory = Callable[..., Any]
 
@@ -31,6 +32,7 @@ def _llama(
         seed=cfg.seed,
         n_gpu_layers=cfg.n_gpu_layers,
         fallback_template=template,
+        state_dir=models_dir() / "prompt-states",
     )
 
 

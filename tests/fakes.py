@@ -28,7 +28,7 @@ class ScriptedModel:
         for i in range(0, len(text), 4):
             yield text[i : i + 4]
 
-    def prefill(self, turns: Sequence[ChatTurn]) -> None:
+    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
         pass
 
     def complete_json(self, turns, schema, max_tokens) -> dict[str, Any]:

@@ -15,6 +15,15 @@ def _lines(out):
     return [json.loads(line) for line in out.splitlines()]
 
 
+def test_a_goodbye_turn_is_marked_closing_and_asks_nothing(cli, cached_models):
+    code, out, err = cli(
+        "talk", "--topic", "restaurant", *SMOL, "--json", "--text", "thank you, goodbye"
+    )
+    assert code == 0, err
+    (turn,) = _lines(out)
+    assert turn["closing"] is True and turn["reply"] and "?" not in turn["reply"]
+
+
 def test_a_scripted_json_session(cli, cached_models):
     code, out, err = cli(
         "talk",
@@ -41,8 +50,10 @@ def test_a_scripted_json_session(cli, cached_models):
         "recording",
         "reply_audio",
         "notes",
+        "closing",
         "timings_ms",
     }
+    assert first["closing"] is False
     assert first["input"] == "text" and first["recording"] is None
     fix = first["corrections"][0]
     assert (fix["original"], fix["corrected"], fix["kind"]) == ("go", "went", "tense")

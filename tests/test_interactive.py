@@ -67,9 +67,10 @@ def test_a_long_session_stays_inside_a_small_context(settings, home):
     )
     convo = build_conversation(small, load_topic("hobbies"))
     convo.open()
+    assert convo.partner.preamble == []  # the role-play's examples do not fit in 512 tokens
     for i in range(14):
         result = convo.turn(f"on day {i} i played football with my brother and we won the game")
-        assert result.reply.endswith("?")
+        assert result.reply.strip()
     context = convo.partner._context()
     used = sum(convo.partner.model.count_tokens(t.content) + 8 for t in context)
     assert used <= 512 and context[0].role == "system" and len(context) < 29

@@ -12,8 +12,11 @@ def test_the_system_prompt_carries_persona_level_and_rules():
     topic = load_topic("restaurant")
     text = partner_system_prompt(topic, "A2")
     assert topic.persona in text and "level A2" in text and "under 10 words" in text
-    assert "Never correct" in text and "one new question" in text
+    assert "Never correct" in text and "answer it first" in text and "ask nothing" in text
     assert "under 20 words" in partner_system_prompt(topic, "B2")
+    free = topic.__class__(**{**topic.__dict__, "roleplay": None})
+    chat = partner_system_prompt(free, "B1")
+    assert "card" not in chat and topic.questions[0] in chat and "answer it first" in chat
 
 
 def test_fit_history_keeps_everything_that_fits():

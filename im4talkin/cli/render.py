@@ -12,13 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..messages import Correction, TurnResult
+from ..tutor.prompts import partner_name
 from ..tutor.topics import Topic
 
-
-def partner_name(topic: Topic) -> str:
-    """The partner's name from the persona line ("You are Sam, ..." -> "Sam")."""
-    name = topic.persona.removeprefix("You are ").split(",")[0].strip()
-    return name if 0 < len(name) <= 30 else "Partner"
+CLOSING = "That sounded like goodbye: /quit ends the session (it is all saved), or keep talking."
+"""Said after the partner's goodbye: the learner decides whether the session ends."""
 
 
 def header(console: Console, topic: Topic, level: str, model: str, spoken: bool = False) -> None:
@@ -33,6 +31,7 @@ def header(console: Console, topic: Topic, level: str, model: str, spoken: bool 
             Text.assemble(
                 (f"{topic.title}", "bold"),
                 f" with {partner_name(topic)} - level {level} - {model}\n",
+                *((("Your goal: ", "bold"), f"{topic.roleplay.goal}\n") if topic.roleplay else ()),
                 (how, "dim"),
             ),
             title="im4talkin",

@@ -381,7 +381,9 @@ def _interactive(run: _Run, mic) -> None:
             elif not command:
                 console.print(f"[dim]{HELP_SPOKEN if mic else HELP_TYPED}[/]")
                 continue
-            run.turn(said, start)
+            result = run.turn(said, start)
+            if result.closing:
+                console.print(f"[dim]{render.CLOSING}[/]")
         except InputError as err:
             console.print(f"[yellow]{err}[/]")
             continue

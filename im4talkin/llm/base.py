@@ -18,8 +18,11 @@ class ChatModel(Protocol):
         """Yield the reply to ``turns`` piece by piece as it is written."""
         ...
 
-    def prefill(self, turns: Sequence[ChatTurn]) -> None:
-        """Process ``turns`` ahead of time so the next reply starts sooner (may do nothing)."""
+    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
+        """Process ``turns`` ahead of time so the next reply starts sooner (may do nothing).
+
+        The first ``fixed`` turns never change in this conversation: their evaluated state
+        may be kept for later conversations with the same start."""
         ...
 
     def complete_json(

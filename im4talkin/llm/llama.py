@@ -7,8 +7,11 @@ each new turn evaluates only the new tokens.
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -56,8 +59,10 @@ class LlamaChat:
         seed: int = 7,
         n_gpu_layers: int = 0,
         fallback_template: str | None = None,
+        state_dir: Path | None = None,
     ) -> None:
-        """``fallback_template``: the chat template for a GGUF that carries none."""
+        """``fallback_template``: the chat template for a GGUF that carries none.
+        ``state_dir``: where evaluated system prompts are kept (see :meth:`prefill`)."""
         try:
             import llama_cpp
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -95,6 +100,9 @@ class LlamaChat:
         self.temperature = temperature
         self.seed = seed
         self._lock = threading.Lock()
+        self._state_dir = Path(state_dir) if state_dir else None
+        stat = Path(model_path).stat()
+        self._identity = f"{Path(model_path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{n_ctx}"
 
     @property
     def context_size(self) -> int:
@@ -107,13 +115,64 @@ class LlamaChat:
         messages = [{"role": t.role, "content": t.content} for t in turns]
         return self._format(messages=messages).prompt
 
-    def prefill(self, turns: Sequence[ChatTurn]) -> None:
-        """Evaluate the prompt up to where the next user message's text will start."""
+    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
+        """Evaluate the prompt up to where the next user message's text will start.
+
+        The evaluated state (KV cache) of the first ``fixed`` turns, which never change in
+        a conversation (system prompt, example exchanges), is kept in ``state_dir`` the
+        first time and loaded from there afterwards: a long role-play prompt costs its
+        evaluation once per model and prompt, not at every session start.
+        """
         text = self._prompt([*turns, ChatTurn("user", _MARK)])
         prefix = text.split(_MARK, 1)[0]
         with self._lock:
+            if fixed and self._state_dir:
+                self._fixed_state(list(turns[:fixed]))
             for _ in self._llama.create_completion(prefix, max_tokens=1, stream=True):
                 break
+
+    def _tokens(self, text: str) -> list[int]:
+        return self._llama.tokenize(text.encode("utf-8"), special=True)
+
+    def _fixed_state(self, fixed: list[ChatTurn]) -> None:
+        """Load the evaluated state of the ``fixed`` turns, or evaluate them and keep it."""
+        after = "assistant" if fixed[-1].role == "user" else "user"
+        head = self._prompt([*fixed, ChatTurn(after, _MARK)]).split(_MARK, 1)[0]
+        tokens = self._tokens(head)
+        llama = self._llama
+        if llama.n_tokens >= len(tokens) and list(llama.input_ids[: len(tokens)]) == tokens:
+            return  # already in the KV cache
+        key = hashlib.sha256(f"{self._identity}|{head}".encode()).hexdigest()[:32]
+        path = self._state_dir / f"{key}.state"
+        lib, ctx = self._llama_cpp, llama._ctx.ctx
+        if path.is_file():
+            out = (lib.llama_token * len(tokens))()
+            count = ctypes.c_size_t(0)
+            llama.reset()
+            if (
+                lib.llama_state_load_file(
+                    ctx, str(path).encode(), out, len(tokens), ctypes.byref(count)
+                )
+                and list(out[: count.value]) == tokens
+            ):
+                llama.input_ids[: len(tokens)] = tokens
+                llama.n_tokens = len(tokens)
+                return
+            log.warning("prompt state %s is unusable; evaluating the prompt again", path)
+            llama.reset()
+            llama._ctx.kv_cache_clear()
+        llama.reset()
+        llama.eval(tokens)
+        try:
+            self._state_dir.mkdir(parents=True, exist_ok=True)
+            part = path.with_suffix(f".{os.getpid()}.part")
+            array = (lib.llama_token * len(tokens))(*tokens)
+            if lib.llama_state_save_file(ctx, str(part).encode(), array, len(tokens)):
+                os.replace(part, path)
+            else:
+                part.unlink(missing_ok=True)
+        except OSError as err:  # a read-only cache only costs time
+            log.warning("cannot keep the prompt state in %s: %s", self._state_dir, err)
 
     def stream(self, turns: Sequence[ChatTurn], max_tokens: int) -> Iterator[str]:
         prompt = self._prompt(turns)

@@ -78,14 +78,21 @@ def _ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
-def echoes(sentence: str, learner: str, n: int = 5) -> bool:
-    """Whether ``sentence`` repeats the learner's words back (n words in a row, or all)."""
+def echoes(sentence: str, learner: str, n: int = 4, share: float = 0.7) -> bool:
+    """Whether ``sentence`` is mostly the learner's words given back: at least ``share`` of
+    its words sit in runs of ``n`` or more words copied from the learner. An answer that
+    names what was asked about ("The soup of the day is minestrone.") is not an echo."""
     said, mine = words(learner), words(sentence)
     if not said or not mine:
         return False
     if mine == said:
         return True
-    return len(said) >= n and bool(_ngrams(said, n) & _ngrams(mine, n))
+    theirs = _ngrams(said, n)
+    covered = set()
+    for i in range(len(mine) - n + 1):
+        if tuple(mine[i : i + n]) in theirs:
+            covered.update(range(i, i + n))
+    return len(mine) >= max(n, 6) and len(covered) / len(mine) >= share
 
 
 def similar(a: str, b: str, threshold: float = 0.8) -> bool:

@@ -1,4 +1,5 @@
-"""The conversation partner: streams a guarded reply, sentence by sentence."""
+"""The conversation partner: streams a reply that follows the reply policy, sentence by
+sentence, each sentence checked by the guard before the learner sees it."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import logging
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..llm.base import ChatModel
 from ..messages import ChatTurn
-from . import guard
-from .prompts import fit_history, partner_system_prompt
+from . import guard, policy
+from .prompts import example_turns, fit_history, partner_system_prompt
 from .topics import Topic
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,36 @@ class Partner:
         self.topic = topic
         self.max_tokens = max_tokens
         self.system = ChatTurn("system", partner_system_prompt(topic, level))
+        self.preamble = example_turns(topic)
+        """The role-play's example exchanges, as turns between the system prompt and the
+        conversation (a small model follows shown turns far better than described ones)."""
+        self._fit_prompt(topic, level)
         self.history: list[ChatTurn] = []
+        self.closing = False
+        """Whether the learner's last turn was a goodbye (the session may offer to end)."""
         self._rng = random.Random(seed)
+
+    def _fit_prompt(self, topic: Topic, level: str) -> None:
+        """Keep the fixed prompt to half the context or less: a small context (a small model,
+        a low ``n_ctx``) loses the examples first, then the card (a free chat)."""
+        count = self.model.count_tokens
+        room = (self.model.context_size - self.max_tokens) // 2
+
+        def cost() -> int:
+            return sum(count(t.content) + 8 for t in [self.system, *self.preamble])
+
+        if self.preamble and cost() > room:
+            self.preamble = []
+        if topic.roleplay and cost() > room:
+            free = replace(topic, roleplay=None)
+            self.system = ChatTurn("system", partner_system_prompt(free, level))
+        if self.preamble == [] and topic.roleplay and topic.roleplay.examples:
+            log.warning(
+                "a %d-token context is too small for the whole '%s' role-play; the partner "
+                "plays it with less (raise llm.n_ctx)",
+                self.model.context_size,
+                topic.name,
+            )
 
     @property
     def replies(self) -> list[str]:
@@ -55,26 +84,37 @@ class Partner:
 
     def prefill(self) -> None:
         """Evaluate the system prompt and history now, while the learner reads or thinks."""
-        self.model.prefill(self._context())
+        self.model.prefill(self._context(), fixed=1 + len(self.preamble))
 
-    def _context(self) -> list[ChatTurn]:
+    def _context(self, note: str = "") -> list[ChatTurn]:
+        """The prompt: system, history, and ``note`` added to the learner's last turn only
+        (the history keeps the learner's own words, so the cached prefix stays valid)."""
+        count = self.model.count_tokens
         budget = self.model.context_size - self.max_tokens - 16
-        return fit_history(self.system, self.history, budget, self.model.count_tokens)
+        budget -= sum(count(t.content) + 8 for t in self.preamble)
+        system, *kept = fit_history(self.system, self.history, budget, count)
+        if note and kept and kept[-1].role == "user":
+            kept[-1] = ChatTurn("user", f"{kept[-1].content}\n\n{note}")
+        return [system, *self.preamble, *kept]
 
     def reply(self, learner: str, stats: ReplyStats | None = None) -> Iterator[str]:
-        """Yield the reply's sentences as they are written and pass the guard.
+        """Yield the reply's sentences as they are written and pass the guard and the policy.
 
-        A first sentence that fails the guard costs one retry; what still fails becomes
-        a question from the topic file. The reply joins the history when it is done.
+        A question is answered first; a goodbye gets a goodbye and no question. A first
+        sentence that fails costs one retry with a stricter note; only when that fails too
+        does a canned line stand in (a topic question, or a goodbye), and ``stats.fallback``
+        says so. The reply joins the history when it is done.
         """
         stats = stats or ReplyStats()
+        kind = policy.kind_of(learner)
+        self.closing = kind is policy.Kind.GOODBYE
         asked = ChatTurn("user", learner)
         self.history.append(asked)
         start = time.perf_counter()
         said: list[str] = []
         try:
             for attempt in range(2):
-                for sentence in self._sentences(learner, stats, start):
+                for sentence in self._sentences(learner, kind, attempt, stats, start):
                     if not stats.first_sentence_s:
                         stats.first_sentence_s = time.perf_counter() - start
                     said.append(sentence)
@@ -86,20 +126,21 @@ class Partner:
             if self.history and self.history[-1] is asked:
                 self.history.pop()
             raise
-        if not said or not guard.is_question(said[-1]):
-            question = self._fallback_question(learner)
+        if not said:
+            line = policy.FAREWELL if self.closing else self._fallback_question(learner)
             stats.fallback = True
-            if not stats.first_sentence_s:
-                stats.first_sentence_s = time.perf_counter() - start
-            said.append(question)
-            yield question
+            stats.first_sentence_s = time.perf_counter() - start
+            said.append(line)
+            yield line
         stats.total_s = time.perf_counter() - start
         self.history.append(ChatTurn("assistant", " ".join(said)))
 
-    def _sentences(self, learner: str, stats: ReplyStats, start: float) -> Iterator[str]:
+    def _sentences(
+        self, learner: str, kind: policy.Kind, attempt: int, stats: ReplyStats, start: float
+    ) -> Iterator[str]:
         earlier = list(guard.earlier_sentences(self.replies))
         buffer, count = "", 0
-        pieces = self.model.stream(self._context(), self.max_tokens)
+        pieces = self.model.stream(self._context(policy.note(kind, attempt)), self.max_tokens)
         try:
             for piece in pieces:
                 if not stats.first_token_s:
@@ -107,7 +148,7 @@ class Partner:
                 buffer, leaked = guard.leak_cut(buffer + piece)
                 done, buffer = guard.split_sentences(buffer, final=leaked)
                 for sentence in done:
-                    if not self._ok(sentence, learner, earlier, stats, count):
+                    if not self._ok(sentence, learner, kind, earlier, stats, count):
                         return
                     count += 1
                     yield guard.clean(sentence)
@@ -117,18 +158,28 @@ class Partner:
                     return
             for sentence in guard.split_sentences(buffer, final=True)[0]:
                 if count < guard.MAX_SENTENCES and self._ok(
-                    sentence, learner, earlier, stats, count
+                    sentence, learner, kind, earlier, stats, count
                 ):
                     count += 1
                     yield guard.clean(sentence)
+                else:
+                    return
         finally:
             close = getattr(pieces, "close", None)
             if close:
                 close()
 
     @staticmethod
-    def _ok(sentence: str, learner: str, earlier: list[str], stats: ReplyStats, n: int) -> bool:
-        why = guard.problem(guard.clean(sentence), learner, earlier)
+    def _ok(
+        sentence: str,
+        learner: str,
+        kind: policy.Kind,
+        earlier: list[str],
+        stats: ReplyStats,
+        n: int,
+    ) -> bool:
+        text = guard.clean(sentence)
+        why = guard.problem(text, learner, earlier) or policy.problem(text, kind, n)
         if why:
             stats.problems.append(why)
             log.info("reply sentence %d dropped (%s): %.60s", n + 1, why, sentence)

@@ -15,17 +15,64 @@ LEVEL_STYLE = {
 """How the partner's words and sentence length follow the learner's level."""
 
 
+def partner_name(topic: Topic) -> str:
+    """The partner's name from the persona line ("You are Sam, ..." -> "Sam")."""
+    name = topic.persona.removeprefix("You are ").split(",")[0].strip()
+    return name if 0 < len(name) <= 30 else "Partner"
+
+
+_POLICY = (
+    "How you reply:\n"
+    "- Reply to exactly what the learner just said. If they ask something, answer it first.\n"
+    "- Remember what the learner told you (what they eat, their budget, their plans, their "
+    "problems) and use it.\n"
+    "- Then you may ask one short question that follows on from what they said or moves the "
+    "scene to its next step.\n"
+    "- When the learner says goodbye, say goodbye and ask nothing.\n"
+    "- At most three short sentences. Never correct or mention the learner's English. Write "
+    "only your own spoken words."
+)
+
+
 def partner_system_prompt(topic: Topic, level: str) -> str:
-    """The partner's instructions: persona, scenario, level, and how a reply is shaped."""
+    """The partner's instructions: role, scene, card of facts, level, the reply policy and
+    example exchanges (a free chat when the topic has no role-play)."""
+    play = topic.roleplay
+    head = f"{topic.persona} {topic.scenario}\n"
+    if play is None:
+        return (
+            f"{head}You are chatting with an English learner (level {level}). "
+            f"{LEVEL_STYLE[level]}\n{_POLICY}\n"
+            f"Examples of good questions: {' '.join(topic.questions[:3])}"
+        )
+    card = "\n".join(f"- {fact}" for fact in play.card)
     return (
-        f"{topic.persona} {topic.scenario}\n"
-        f"You are chatting with an English learner (level {level}). {LEVEL_STYLE[level]}\n"
-        "In each reply: react to what the learner just said, sometimes share a short detail "
-        f"of your own, then ask one new question about {topic.title.lower()}. "
-        "Use at most three short sentences. Never correct or mention the learner's English. "
-        "Write only your own spoken words.\n"
-        f"Examples of good questions: {' '.join(topic.questions[:3])}"
+        f"{head}This is a role-play with an English learner (level {level}). "
+        f"{LEVEL_STYLE[level]}\n"
+        f"The learner's goal: {play.goal}\n"
+        f"The scene, step by step: {'; '.join(play.stages)}.\n"
+        "Your card: the only facts you know. Never contradict them and never make up other "
+        "facts (prices, times, places, rules); if asked something the card does not say, "
+        "say you will check.\n"
+        f"{card}\n{_POLICY}\n"
+        "The first exchanges below are examples of good replies; the role-play starts after "
+        "them."
     )
+
+
+START = "(The role-play starts now.)"
+"""The learner's side of the turn between the examples and the partner's opener."""
+
+
+def example_turns(topic: Topic) -> list[ChatTurn]:
+    """The role-play's example exchanges as chat turns, closed by a turn that starts the
+    scene (so the partner's opener follows a learner turn); none for a free chat."""
+    if topic.roleplay is None or not topic.roleplay.examples:
+        return []
+    turns = []
+    for said, reply in topic.roleplay.examples:
+        turns += [ChatTurn("user", said), ChatTurn("assistant", reply)]
+    return [*turns, ChatTurn("user", START)]
 
 
 def fit_history(

@@ -150,4 +150,5 @@ class Conversation:
             reply=" ".join(sentences),
             timings=timings,
             notes=tuple(said.notes) if spoken else (),
+            closing=self.partner.closing,
         )

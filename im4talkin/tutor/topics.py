@@ -1,5 +1,6 @@
 """Topic files (``topics/*.toml``): the partner's persona, scenario, vocabulary, openers,
-fallback questions and reading passages."""
+fallback questions, reading passages, and the role-play (the learner's goal, the scene's
+stages, the card of facts the partner keeps to, and example exchanges)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,20 @@ from ..paths import shipped
 _LISTS = {"goals": 1, "vocabulary": 1, "openers": 1, "questions": 3, "reading": 30}
 """List keys and the fewest items each must have."""
 _TEXTS = ("name", "title", "persona", "scenario")
+
+
+@dataclass(frozen=True)
+class RolePlay:
+    """A scene with a goal: what the partner knows and how a good exchange sounds."""
+
+    goal: str
+    """What the learner sets out to do, in the second person (shown at the start)."""
+    stages: tuple[str, ...]
+    """The scene's steps, in order (greet, order, a problem, pay)."""
+    card: tuple[str, ...]
+    """The facts the partner may use and must not contradict; nothing else is invented."""
+    examples: tuple[tuple[str, str], ...]
+    """(learner, partner) exchanges that show the reply policy on this card."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,8 @@ class Topic:
     """Follow-up questions, the fallback when the model's reply is unusable."""
     reading: tuple[str, ...]
     """Sentences to read aloud (enrolment)."""
+    roleplay: RolePlay | None = None
+    """The scene, when the topic file has a ``[roleplay]`` table; else a free chat."""
 
 
 def topics_dir() -> Path:
@@ -73,7 +90,42 @@ def parse_topic(path: Path) -> Topic:
         if len(value) < least:
             raise TopicError(f"topic file {where}: '{key}' needs at least {least} entries")
         lists[key] = tuple(v.strip() for v in value)
-    return Topic(**{k: data[k].strip() for k in _TEXTS}, **lists)
+    roleplay = _roleplay(data.get("roleplay"), path, text) if "roleplay" in data else None
+    return Topic(**{k: data[k].strip() for k in _TEXTS}, **lists, roleplay=roleplay)
+
+
+def _roleplay(table: object, path: Path, text: str) -> RolePlay:
+    match = re.search(r"^[ \t]*\[roleplay\]", text, re.MULTILINE)
+    where = f"{path}:{text.count(chr(10), 0, match.start()) + 1}" if match else str(path)
+    if not isinstance(table, dict):
+        raise TopicError(f"topic file {where}: 'roleplay' must be a table ([roleplay])")
+    goal = table.get("goal")
+    if not isinstance(goal, str) or not goal.strip():
+        raise TopicError(f"topic file {where}: roleplay 'goal' must be a non-empty string")
+    lists = {}
+    for key in ("stages", "card"):
+        value = table.get(key)
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            raise TopicError(f"topic file {where}: roleplay '{key}' must be a list of strings")
+        lists[key] = tuple(v.strip() for v in value)
+    examples = table.get("examples", [])
+    pairs = []
+    for item in examples if isinstance(examples, list) else [None]:
+        said, reply = (
+            (item.get("learner"), item.get("partner")) if isinstance(item, dict) else (0, 0)
+        )
+        if not (
+            isinstance(said, str) and isinstance(reply, str) and said.strip() and reply.strip()
+        ):
+            raise TopicError(
+                f"topic file {where}: each roleplay example needs 'learner' and 'partner' text"
+            )
+        pairs.append((said.strip(), reply.strip()))
+    return RolePlay(goal.strip(), lists["stages"], lists["card"], tuple(pairs))
 
 
 def load_topic(name: str, folder: Path | None = None) -> Topic:
