@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from ..tutor.prompts import partner_name
 from ..tutor.topics import available, load_topic
 
 
@@ -13,7 +14,5 @@ def topics() -> None:
     table = Table("topic", "title", "partner", "reading sentences")
     for name in available():
         t = load_topic(name)
-        table.add_row(
-            name, t.title, t.persona.split(",")[0].removeprefix("You are "), str(len(t.reading))
-        )
+        table.add_row(name, t.title, partner_name(t), str(len(t.reading)))
     Console().print(table)

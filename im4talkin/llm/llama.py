@@ -159,10 +159,8 @@ class LlamaChat:
                 llama.n_tokens = len(tokens)
                 return
             log.warning("prompt state %s is unusable; evaluating the prompt again", path)
-            llama.reset()
-            llama._ctx.kv_cache_clear()
         llama.reset()
-        llama.eval(tokens)
+        llama.eval(tokens)  # from position 0: whatever a failed load left is dropped first
         try:
             self._state_dir.mkdir(parents=True, exist_ok=True)
             part = path.with_suffix(f".{os.getpid()}.part")

@@ -54,22 +54,19 @@ class Partner:
         a low ``n_ctx``) loses the examples first, then the card (a free chat)."""
         count = self.model.count_tokens
         room = (self.model.context_size - self.max_tokens) // 2
-
-        def cost() -> int:
-            return sum(count(t.content) + 8 for t in [self.system, *self.preamble])
-
-        if self.preamble and cost() > room:
-            self.preamble = []
-        if topic.roleplay and cost() > room:
-            free = replace(topic, roleplay=None)
-            self.system = ChatTurn("system", partner_system_prompt(free, level))
-        if self.preamble == [] and topic.roleplay and topic.roleplay.examples:
+        shots = sum(count(t.content) + 8 for t in self.preamble)
+        if shots and count(self.system.content) + 8 + shots > room:
+            self.preamble, shots = [], 0
             log.warning(
                 "a %d-token context is too small for the whole '%s' role-play; the partner "
                 "plays it with less (raise llm.n_ctx)",
                 self.model.context_size,
                 topic.name,
             )
+        if topic.roleplay and count(self.system.content) + 8 > room:
+            free = replace(topic, roleplay=None)
+            self.system = ChatTurn("system", partner_system_prompt(free, level))
+        self._preamble_tokens = shots
 
     @property
     def replies(self) -> list[str]:
@@ -89,10 +86,8 @@ class Partner:
     def _context(self, note: str = "") -> list[ChatTurn]:
         """The prompt: system, history, and ``note`` added to the learner's last turn only
         (the history keeps the learner's own words, so the cached prefix stays valid)."""
-        count = self.model.count_tokens
-        budget = self.model.context_size - self.max_tokens - 16
-        budget -= sum(count(t.content) + 8 for t in self.preamble)
-        system, *kept = fit_history(self.system, self.history, budget, count)
+        budget = self.model.context_size - self.max_tokens - 16 - self._preamble_tokens
+        system, *kept = fit_history(self.system, self.history, budget, self.model.count_tokens)
         if note and kept and kept[-1].role == "user":
             kept[-1] = ChatTurn("user", f"{kept[-1].content}\n\n{note}")
         return [system, *self.preamble, *kept]

@@ -115,15 +115,12 @@ def _roleplay(table: object, path: Path, text: str) -> RolePlay:
     examples = table.get("examples", [])
     pairs = []
     for item in examples if isinstance(examples, list) else [None]:
-        said, reply = (
-            (item.get("learner"), item.get("partner")) if isinstance(item, dict) else (0, 0)
-        )
-        if not (
-            isinstance(said, str) and isinstance(reply, str) and said.strip() and reply.strip()
-        ):
+        pair = (item.get("learner"), item.get("partner")) if isinstance(item, dict) else ()
+        if len(pair) != 2 or not all(isinstance(v, str) and v.strip() for v in pair):
             raise TopicError(
                 f"topic file {where}: each roleplay example needs 'learner' and 'partner' text"
             )
+        said, reply = pair
         pairs.append((said.strip(), reply.strip()))
     return RolePlay(goal.strip(), lists["stages"], lists["card"], tuple(pairs))
 
