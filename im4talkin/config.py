@@ -60,6 +60,8 @@ class FeedbackConfig:
     """Ask the partner model for corrections too (schema-constrained JSON)."""
     llm_max_tokens: int = 120
     """Cap on the LLM's correction output."""
+    sounds: str = "hama"
+    """The phoneme recogniser that scores each word's sounds when reading aloud; "" for none."""
 
 
 LEARNER_PROMPT = (

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
+SAMPLE_RATE = 16_000
+"""The rate of every clip between the stages: what Whisper, the Silero VAD and the phoneme
+recogniser take."""
+
 KINDS = (
     "tense",
     "agreement",
@@ -18,6 +24,52 @@ KINDS = (
     "grammar",
 )
 """The mistake kinds a learner sees; everything else maps to ``grammar``."""
+
+
+@dataclass
+class Clip:
+    """A learner utterance ready for recognition."""
+
+    samples: np.ndarray
+    """float32 mono at :data:`SAMPLE_RATE`."""
+    source: str = "microphone"
+    """The file it came from, or ``microphone``."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class PhoneFrames:
+    """What a phoneme recogniser heard: a log-probability for every phone in every frame."""
+
+    log_probs: np.ndarray
+    """frames x symbols, log-softmaxed."""
+    symbols: tuple[str, ...]
+    """The phone (IPA) each column stands for; ``blank`` and word breaks included."""
+    blank: int
+    """The column of CTC's blank (word breaks are folded into it by the recogniser)."""
+    frame_seconds: float
+    """How much audio one frame covers."""
+
+    def index(self, phone: str) -> int | None:
+        """The column of ``phone``, or None when the recogniser has no such symbol."""
+        try:
+            return self.symbols.index(phone)
+        except ValueError:
+            return None
+
+    def greedy(self, start: int = 0, end: int | None = None) -> list[str]:
+        """The phones the best frame-by-frame path spells between two frames."""
+        best = np.argmax(self.log_probs[start:end], axis=1)
+        out, prev = [], -1
+        for sym in best.tolist():
+            if sym != prev and sym != self.blank:
+                out.append(self.symbols[sym])
+            prev = sym
+        return out
 
 
 @dataclass(frozen=True)

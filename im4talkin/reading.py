@@ -10,14 +10,16 @@ word probabilities, words it heard right but was unsure of.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .errors import InputError
 
 UNSURE = 0.5
 """A word heard right with a probability below this is still worth practising."""
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+"""A word of a sentence, lowercased: letters and digits, with inner apostrophes and hyphens."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Word:
     """``ok``, ``sub`` (misheard), ``del`` (missed) or ``ins`` (extra)."""
     probability: float | None = None
     """The recogniser's confidence in ``hyp``, where it gives one."""
+    sounds: Any = None
+    """How the word sounded (:class:`~im4talkin.feedback.pronunciation.WordSounds`), where
+    its sounds were scored."""
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Reading:
         words = [
             {"ref": w.ref, "hyp": w.hyp, "op": w.op}
             | ({"probability": round(w.probability, 3)} if w.probability is not None else {})
+            | ({"sounds": w.sounds.to_json()} if w.sounds is not None else {})
             for w in self.words
         ]
         return {
@@ -60,9 +66,23 @@ class Reading:
         }
 
 
+def with_sounds(reading: Reading, sounds: list[Any]) -> Reading:
+    """``reading`` with each word of the sentence given its sounds (``sounds``: one entry per
+    word of the reference, None where not scored); a word not heard at all gets none. A word
+    whose sounds were clearly wrong joins the words to practise."""
+    it = iter(sounds)
+    words = [
+        replace(w, sounds=s if w.op in ("ok", "sub") else None) if w.ref else w
+        for w in reading.words
+        for s in ([next(it, None)] if w.ref else [None])
+    ]
+    flagged = [w.ref for w in words if w.sounds is not None and not w.sounds.ok]
+    return replace(reading, words=words, practise=list(dict.fromkeys(reading.practise + flagged)))
+
+
 def words_of(text: str) -> list[str]:
     """Lowercased words without punctuation: "Don't stop, Sam!" -> ["don't", "stop", "sam"]."""
-    return _WORD.findall(text.lower().replace("’", "'"))
+    return WORD.findall(text.lower().replace("’", "'"))
 
 
 def assess(

@@ -169,6 +169,34 @@ def _piper_joe(settings: Settings) -> Any:
     return PiperTTS(model, config, "piper-joe", settings.tts.speed, settings.tts.threads)
 
 
+def _hama(settings: Settings) -> Any:
+    from .phonemes.hama import HamaPhonemes
+
+    return HamaPhonemes()
+
+
+def sound_checker(settings: Settings) -> Any:
+    """The pronunciation checker of ``feedback.sounds`` (phoneme recogniser, CMU dictionary,
+    spaCy tagger), loaded and warmed up; None when that setting is empty."""
+    name = settings.feedback.sounds
+    if not name:
+        return None
+    from .feedback.pronunciation import SoundChecker
+    from .feedback.rules import load_nlp
+    from .phonemes.lexicon import Lexicon
+
+    recognizer = create("phonemes", name, settings)
+    checker = SoundChecker(recognizer, Lexicon(recognizer.spell), load_nlp())
+    checker.warm_up()
+    return checker
+
+
+def _silero(settings: Settings) -> Any:
+    from .audio.io import speech_span
+
+    return speech_span
+
+
 REGISTRY: dict[tuple[str, str], Factory] = {
     ("llm", "qwen"): _qwen,
     ("llm", "smollm2"): _smollm2,
@@ -181,6 +209,8 @@ REGISTRY: dict[tuple[str, str], Factory] = {
     ("asr", "seamless"): _seamless_asr,
     ("tts", "piper-joe"): _piper_joe,
     ("tts", "seamless"): _seamless_tts,
+    ("phonemes", "hama"): _hama,
+    ("vad", "silero"): _silero,
 }
 
 

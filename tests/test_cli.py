@@ -57,7 +57,7 @@ def test_a_scripted_json_session(cli, cached_models):
     assert first["input"] == "text" and first["recording"] is None
     fix = first["corrections"][0]
     assert (fix["original"], fix["corrected"], fix["kind"]) == ("go", "went", "tense")
-    assert first["praise"] and first["reply"].endswith("?")
+    assert first["praise"] and first["reply"].rstrip()[-1:] in (".", "!", "?")
     assert set(first["timings_ms"]) >= {"feedback", "llm_first_token", "llm_total", "turn_total"}
     store = Store()
     (session,) = store.sessions("default")
@@ -214,4 +214,5 @@ def test_the_default_partner_for_two_turns(cli, cached_models, qwen, monkeypatch
     assert any(c["original"] == "go" and c["corrected"] == "went" for c in first["corrections"])
     assert first["praise"]
     for turn in (first, second):
-        assert turn["reply"].endswith("?") and 1 <= turn["reply"].count(" ") <= 60
+        assert turn["reply"].rstrip()[-1:] in (".", "!", "?")  # no forced question (policy)
+        assert 1 <= turn["reply"].count(" ") <= 60

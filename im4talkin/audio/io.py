@@ -7,37 +7,20 @@ as ``notes`` for the CLI to show.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..messages import SAMPLE_RATE, Clip
 
-SAMPLE_RATE = 16_000
-"""What Whisper and the Silero VAD take."""
 FORMATS = "wav, flac, ogg or mp3"
 CLIPPED_SHARE = 0.001
 """Share of samples at full scale above which a recording counts as clipped."""
 SILENT_PEAK = 1e-3
+"""A recording whose loudest sample is below this is silence, whatever the VAD says."""
 MIN_RATE, MAX_RATE = 4_000, 384_000
 """Sample rates a real recording has; a header outside them is damaged."""
-"""A recording whose loudest sample is below this is silence, whatever the VAD says."""
-
-
-@dataclass
-class Clip:
-    """A learner utterance ready for recognition."""
-
-    samples: np.ndarray
-    """float32 mono at :data:`SAMPLE_RATE`."""
-    source: str = "microphone"
-    """The file it came from, or ``microphone``."""
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def seconds(self) -> float:
-        return len(self.samples) / SAMPLE_RATE
 
 
 def to_mono_16k(data: np.ndarray, rate: int) -> np.ndarray:

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from ..config import load_settings, override
 from ..errors import DeviceError, InputError, StorageError
 from ..paths import data_dir, safe_name
 from ..progress.xp import gained_line, snapshot
-from ..reading import Reading, assess
+from ..reading import Reading, assess, with_sounds
 from ..store.db import Store
 from ..tutor.topics import load_topic
 from .record import microphone, push_to_talk
@@ -59,9 +60,14 @@ def _render(console: Console, reading: Reading) -> None:
     for w in reading.words:
         if w.op == "sub":
             parts.append(f"[{_OP_STYLE['sub']}]{w.ref}[/] [dim](heard {w.hyp})[/]")
+        elif w.op == "ok" and w.sounds is not None and not w.sounds.ok:
+            parts.append(f"[magenta underline]{w.ref}[/]")
         else:
             parts.append(f"[{_OP_STYLE[w.op]}]{w.ref if w.op != 'ins' else '+' + str(w.hyp)}[/]")
     console.print("  " + " ".join(parts))
+    for w in reading.words:
+        if w.sounds is not None and w.sounds.note:
+            console.print(f"  [magenta]sound:[/] {w.sounds.note}")
     c = reading.counts()
     colour = "green" if reading.score >= 90 else "yellow" if reading.score >= 70 else "red"
     console.print(
@@ -141,9 +147,14 @@ def enroll(
                 raise DeviceError(
                     "enroll needs a microphone here, or recordings: --input-audio FILE"
                 )
-        with console.status("loading speech recognition...", spinner="dots"):
+        with (
+            console.status("loading speech recognition...", spinner="dots"),
+            ThreadPoolExecutor(max_workers=1) as pool,
+        ):
+            sounds = pool.submit(registry.sound_checker, settings)
             recogniser = registry.create("asr", settings.asr.name, settings)
             recogniser.warm_up()
+            checker = sounds.result()
         before = snapshot(store, settings.learner)
         folder = data_dir() / "enrolment" / safe_name(settings.learner) / safe_name(name)
         takes = _takes(mic, console, clips)
@@ -159,6 +170,8 @@ def enroll(
                 continue
             text, heard = recogniser.transcribe_words(clip.samples)
             reading = assess(sentence, text, heard)
+            if checker is not None:
+                reading = with_sounds(reading, checker.check(sentence, clip.samples))
             audio = write_flac(folder / f"{index:04d}.flac", clip.samples)
             store.add_reading(
                 settings.learner, name, index, sentence, text,

@@ -66,4 +66,5 @@ def build_conversation(
         llm_feedback=settings.feedback.llm,
         asr=recogniser,
         speaker=speaker,
+        trim=registry.create("vad", "silero", settings) if listen else None,
     )

@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..audio.io import Clip, speech_span
+from ..asr.base import Recognizer
 from ..errors import ConfigError, InputError, ModelError
 from ..feedback.engine import FeedbackEngine
 from ..feedback.language import looks_english
-from ..messages import TurnResult, TurnTimings
+from ..messages import Clip, TurnResult, TurnTimings
 from .partner import Partner, ReplyStats
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,9 @@ class Conversation:
         feedback: FeedbackEngine,
         is_english: Callable[[str], bool] | None = looks_english,
         llm_feedback: bool = True,
-        asr: Any = None,
+        asr: Recognizer | None = None,
         speaker: Any = None,
+        trim: Callable[[Clip], Clip] | None = None,
     ) -> None:
         self.partner = partner
         self.feedback = feedback
@@ -64,6 +65,8 @@ class Conversation:
         self.llm_feedback = llm_feedback
         self.asr = asr
         """Speech recognition (``transcribe(samples) -> str``); None for typed-only sessions."""
+        self.trim = trim
+        """Cuts the silence off a recording's ends (InputError when there is no speech)."""
         self.speaker = speaker
         """An :class:`~im4talkin.audio.playback.Speaker`, or None when replies are not voiced."""
         self.last_audio: Any = None
@@ -82,7 +85,7 @@ class Conversation:
         """What the learner said in ``clip`` (silence trimmed first); InputError if nothing."""
         if self.asr is None:
             raise ConfigError("this session has no speech recognition loaded")
-        return self.asr.transcribe(speech_span(clip).samples)
+        return self.asr.transcribe((self.trim(clip) if self.trim else clip).samples)
 
     def turn(
         self,
