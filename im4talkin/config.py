@@ -61,7 +61,8 @@ class FeedbackConfig:
     llm_max_tokens: int = 120
     """Cap on the LLM's correction output."""
     sounds: str = "hama"
-    """The phoneme recogniser that scores each word's sounds when reading aloud; "" for none."""
+    """The phoneme recogniser: scores the sounds of each word read aloud, and hears back the
+    mistakes speech recognition smoothed over in spoken turns; "" for none."""
 
 
 LEARNER_PROMPT = (

@@ -131,6 +131,8 @@ class TurnTimings:
     """From the turn's start to the first reply audio (0 when nothing was spoken)."""
     tts_total: float = 0.0
     """From the turn's start to the end of the reply's synthesis."""
+    phonemes: float = 0.0
+    """The phoneme check of a spoken transcript, after the reply was written."""
 
     def public(self) -> dict[str, int]:
         """Rounded to whole milliseconds, as stored and printed; ``feedback`` is all feedback work."""
@@ -157,6 +159,9 @@ class TurnResult:
     """Things the learner should know about the input (a long file cut, clipping)."""
     closing: bool = False
     """The learner said goodbye and the partner said goodbye back: the session may end."""
+    heard: tuple[str, ...] = ()
+    """Words the learner's sounds say otherwise than the recogniser wrote (the transcript
+    and the feedback use the sounds' version)."""
 
     def to_json(self) -> dict[str, Any]:
         """The object ``talk --json`` prints for this turn."""
@@ -170,7 +175,7 @@ class TurnResult:
             "reply": self.reply,
             "recording": self.recording,
             "reply_audio": self.reply_audio,
-            "notes": list(self.notes),
+            "notes": [*self.notes, *self.heard],
             "closing": self.closing,
             "timings_ms": self.timings.public(),
         }

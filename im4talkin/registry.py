@@ -175,9 +175,10 @@ def _hama(settings: Settings) -> Any:
     return HamaPhonemes()
 
 
-def sound_checker(settings: Settings) -> Any:
+def sound_checker(settings: Settings, nlp: Any = None) -> Any:
     """The pronunciation checker of ``feedback.sounds`` (phoneme recogniser, CMU dictionary,
-    spaCy tagger), loaded and warmed up; None when that setting is empty."""
+    spaCy tagger: ``nlp``, else a new one), loaded and warmed up; None when that setting is
+    empty."""
     name = settings.feedback.sounds
     if not name:
         return None
@@ -186,7 +187,7 @@ def sound_checker(settings: Settings) -> Any:
     from .phonemes.lexicon import Lexicon
 
     recognizer = create("phonemes", name, settings)
-    checker = SoundChecker(recognizer, Lexicon(recognizer.spell), load_nlp())
+    checker = SoundChecker(recognizer, Lexicon(recognizer.spell), nlp or load_nlp())
     checker.warm_up()
     return checker
 

@@ -54,6 +54,7 @@ def feedback_panel(result: TurnResult) -> Panel:
     fb = result.feedback
     who = "Heard: " if result.input == "audio" else "You: "
     parts: list = [Text.assemble((who, "bold"), marked(result.transcript, fb.corrections))]
+    parts += [Text(f"(heard by its sounds: {line})", style="dim") for line in result.heard]
     if fb.corrections:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("you wrote", style="red")

@@ -9,6 +9,7 @@ from typing import Any
 from .. import registry
 from ..config import Settings
 from ..feedback.engine import FeedbackEngine
+from ..feedback.heard import HeardBack
 from ..feedback.rules import load_nlp
 from .partner import Partner
 from .session import Conversation
@@ -48,6 +49,9 @@ def build_conversation(
     with ThreadPoolExecutor(max_workers=2) as pool:
         checks = pool.submit(_feedback_stack, settings)
         asr = pool.submit(_recogniser, settings) if listen else None
+        sounds = None
+        if listen and settings.feedback.sounds:
+            sounds = pool.submit(lambda: registry.sound_checker(settings, checks.result()[1]))
         tts = pool.submit(registry.create, "tts", settings.tts.name, settings) if voice else None
         model = registry.create("llm", settings.llm.name, settings, progress=progress)
         critic = None
@@ -55,6 +59,7 @@ def build_conversation(
             critic = registry.create("llm", settings.llm.name, settings, n_ctx=FEEDBACK_CTX)
         checkers, nlp = checks.result()
         recogniser = asr.result() if asr else None
+        checker = sounds.result() if sounds else None
         speaker = voice(tts.result()) if voice and tts else None
     partner = Partner(model, topic, settings.level, settings.llm.max_tokens, settings.llm.seed)
     engine = FeedbackEngine(
@@ -67,4 +72,5 @@ def build_conversation(
         asr=recogniser,
         speaker=speaker,
         trim=registry.create("vad", "silero", settings) if listen else None,
+        heard_back=HeardBack(checker.recognizer, checker.lexicon, checker.nlp) if checker else None,
     )

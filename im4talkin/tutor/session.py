@@ -58,6 +58,7 @@ class Conversation:
         asr: Recognizer | None = None,
         speaker: Any = None,
         trim: Callable[[Clip], Clip] | None = None,
+        heard_back: Any = None,
     ) -> None:
         self.partner = partner
         self.feedback = feedback
@@ -67,6 +68,11 @@ class Conversation:
         """Speech recognition (``transcribe(samples) -> str``); None for typed-only sessions."""
         self.trim = trim
         """Cuts the silence off a recording's ends (InputError when there is no speech)."""
+        self.heard_back = heard_back
+        """A :class:`~im4talkin.feedback.heard.HeardBack`: the mistakes the recogniser smoothed
+        over, heard back from the learner's sounds after the reply; None: not checked."""
+        self.last_samples: Any = None
+        """The last recording as recognised (silence trimmed)."""
         self.speaker = speaker
         """An :class:`~im4talkin.audio.playback.Speaker`, or None when replies are not voiced."""
         self.last_audio: Any = None
@@ -85,7 +91,8 @@ class Conversation:
         """What the learner said in ``clip`` (silence trimmed first); InputError if nothing."""
         if self.asr is None:
             raise ConfigError("this session has no speech recognition loaded")
-        return self.asr.transcribe((self.trim(clip) if self.trim else clip).samples)
+        self.last_samples = (self.trim(clip) if self.trim else clip).samples
+        return self.asr.transcribe(self.last_samples)
 
     def turn(
         self,
@@ -121,6 +128,17 @@ class Conversation:
                 on_sentence(sentence)
             if self.speaker:
                 self.speaker.say(sentence)
+        heard: list[str] = []
+        check_start = time.perf_counter()
+        if spoken and self.heard_back is not None:
+            try:
+                revised, heard = self.heard_back.revise(text, self.last_samples)
+            except ModelError as err:  # optional: the turn goes on with the transcript
+                log.warning("no phoneme check this turn: %s", err)
+                revised = text
+            if revised != text:
+                text = revised
+                fast = self.feedback.fast(text)
         late_start = time.perf_counter()
         late = []
         if self.llm_feedback:
@@ -143,6 +161,7 @@ class Conversation:
             tts_first_audio=1000 * self.last_audio.first_audio_s if self.last_audio else 0.0,
             tts_total=1000 * self.last_audio.total_s if self.last_audio else 0.0,
             turn_total=1000 * (now - start),
+            phonemes=1000 * (late_start - check_start),
         )
         return TurnResult(
             turn=self.turn_count,
@@ -153,5 +172,6 @@ class Conversation:
             reply=" ".join(sentences),
             timings=timings,
             notes=tuple(said.notes) if spoken else (),
+            heard=tuple(heard),
             closing=self.partner.closing,
         )
