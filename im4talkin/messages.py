@@ -162,6 +162,9 @@ class TurnResult:
     heard: tuple[str, ...] = ()
     """Words the learner's sounds say otherwise than the recogniser wrote (the transcript
     and the feedback use the sounds' version)."""
+    sounds: tuple[Any, ...] = ()
+    """Words of a spoken turn clearly said with another sound
+    (:class:`~im4talkin.feedback.pronunciation.WordSounds`, at most two, clearest first)."""
 
     def to_json(self) -> dict[str, Any]:
         """The object ``talk --json`` prints for this turn."""
@@ -177,5 +180,6 @@ class TurnResult:
             "reply_audio": self.reply_audio,
             "notes": [*self.notes, *self.heard],
             "closing": self.closing,
+            "pronunciation": [{"word": s.word} | s.to_json() for s in self.sounds],
             "timings_ms": self.timings.public(),
         }

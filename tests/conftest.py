@@ -138,6 +138,24 @@ def cached_models(monkeypatch, smollm2, harper, rules, whisper_base, piper):
 
 
 @pytest.fixture
+def spoken_turn(cli, cached_models, tmp_path):
+    """One scripted ``talk --json`` turn spoken by espeak-ng (``[[...]]``: phonemes), with
+    SmolLM2 as the partner: ``spoken_turn(text, *options) -> the turn's JSON``."""
+    import json
+    import subprocess
+
+    def run(text: str, *options: str) -> dict:
+        wav = tmp_path / "turn.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True)
+        args = ("talk", "--llm", "smollm2", "--no-speak", "--input-audio", str(wav), "--json")
+        code, out, err = cli(*args, *options)
+        assert code == 0, err
+        return json.loads(out.splitlines()[0])
+
+    return run
+
+
+@pytest.fixture
 def cli(monkeypatch, capsys):
     """Run ``im4talkin ARGS`` in process; return (exit code, stdout, stderr)."""
     from im4talkin.cli.main import main

@@ -51,6 +51,7 @@ def test_a_scripted_json_session(cli, cached_models):
         "reply_audio",
         "notes",
         "closing",
+        "pronunciation",
         "timings_ms",
     }
     assert first["closing"] is False

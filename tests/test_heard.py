@@ -3,7 +3,6 @@ recogniser on espeak-ng speech; Whisper itself in the end-to-end turn)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 
 import pytest
@@ -88,36 +87,18 @@ class WritesTheTidySentence:
 
 
 def test_a_spoken_turn_is_corrected_even_when_the_recogniser_writes_drives(
-    cli, cached_models, monkeypatch, tmp_path
+    spoken_turn, monkeypatch
 ):
     monkeypatch.setitem(
         registry.REGISTRY, ("asr", "whisper-base"), lambda *a, **k: WritesTheTidySentence()
     )
-    wav = tmp_path / "drive.wav"
-    subprocess.run(
-        ["espeak-ng", "-v", "en-us", "-w", str(wav), "my father drive to work every day"],
-        check=True,
-    )
-    code, out, err = cli(
-        "talk", "--llm", "smollm2", "--no-speak", "--input-audio", str(wav), "--json"
-    )
-    assert code == 0, err
-    turn = json.loads(out.splitlines()[0])
+    turn = spoken_turn("my father drive to work every day")
     assert turn["transcript"] == "My father drive to work every day."
     assert any(c["original"] == "drive" and c["corrected"] == "drives" for c in turn["corrections"])
     assert "your recording says 'drive' where the recogniser wrote 'drives'" in turn["notes"]
     assert turn["timings_ms"]["phonemes"] > 0
 
 
-def test_a_real_spoken_turn_of_drive_is_corrected(cli, cached_models, tmp_path):
-    wav = tmp_path / "drive.wav"
-    subprocess.run(
-        ["espeak-ng", "-v", "en-us", "-w", str(wav), "my father drive to work every day"],
-        check=True,
-    )
-    code, out, err = cli(
-        "talk", "--llm", "smollm2", "--no-speak", "--input-audio", str(wav), "--json"
-    )
-    assert code == 0, err
-    turn = json.loads(out.splitlines()[0])
+def test_a_real_spoken_turn_of_drive_is_corrected(spoken_turn):
+    turn = spoken_turn("my father drive to work every day")
     assert any(c["original"] == "drive" and c["corrected"] == "drives" for c in turn["corrections"])

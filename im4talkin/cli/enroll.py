@@ -173,10 +173,16 @@ def enroll(
             if checker is not None:
                 reading = with_sounds(reading, checker.check(sentence, clip.samples))
             audio = write_flac(folder / f"{index:04d}.flac", clip.samples)
-            store.add_reading(
+            reading_id = store.add_reading(
                 settings.learner, name, index, sentence, text,
                 reading.wer, reading.score, clip.seconds, str(audio),
             )  # fmt: skip
+            changes = [
+                (w.ref, *w.sounds.change) for w in reading.words if w.sounds and not w.sounds.ok
+            ]
+            store.add_sound_errors(
+                store.learner_id(settings.learner), changes, reading_id=reading_id
+            )
             if json_out:
                 extra = {"passage": name, "sentence": index, "audio": str(audio)}
                 print(json.dumps(extra | reading.to_json() | {"seconds": round(clip.seconds, 2)}))

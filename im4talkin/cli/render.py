@@ -65,6 +65,8 @@ def feedback_panel(result: TurnResult) -> Panel:
         parts.append(table)
     if fb.praise:
         parts.append(Text.assemble(("+ ", "bold green"), (fb.praise, "green")))
+    for s in result.sounds:
+        parts.append(Text.assemble(("sound: ", "bold magenta"), s.note))
     n = len(fb.corrections)
     title = "feedback: no corrections" if not n else f"feedback: {n} correction{'s' * (n > 1)}"
     return Panel(Group(*parts), title=title, border_style="yellow" if n else "green")

@@ -112,11 +112,6 @@ class HeardBack:
         self.lexicon = lexicon
         self.nlp = nlp
 
-    def check(self, text: str, samples) -> list[Heard]:
-        """The transcript's words the recording says otherwise, best first, not overlapping."""
-        frames = self.recognizer.listen(samples)
-        return self.compare(text, frames)
-
     def _phones(self, words: list[tuple[str, str]]) -> list[list[list[int]]] | None:
         """Each word's pronunciations as phone ids; None when a word has none."""
         out = []
@@ -133,6 +128,7 @@ class HeardBack:
         return out
 
     def compare(self, text: str, frames: PhoneFrames) -> list[Heard]:
+        """The transcript's words the recording says otherwise, best first, not overlapping."""
         doc = self.nlp(text)
         tags = {tok.idx: tok.tag_ for tok in doc}
         lowered = text.lower().replace("’", "'")
@@ -180,9 +176,12 @@ class HeardBack:
                 kept.append(h)
         return kept
 
-    def revise(self, text: str, samples) -> tuple[str, list[str]]:
-        """The transcript as the recording says it, and a note for each word changed."""
-        heard = self.check(text, samples)
+    def revise(self, text: str, samples=None, frames=None) -> tuple[str, list[str]]:
+        """The transcript as the recording (``samples``, or its ``frames`` already heard)
+        says it, and a note for each word changed."""
+        heard = self.compare(
+            text, frames if frames is not None else self.recognizer.listen(samples)
+        )
         for h in sorted(heard, key=lambda h: -h.start):
             text = h.apply(text)
         return text, [h.note() for h in sorted(heard, key=lambda h: h.start)]

@@ -81,6 +81,10 @@ class WordSounds:
     """False when a sound that changes the word was clearly said as another (or left out)."""
     note: str = ""
     """What to fix, in one line a learner understands ('' when ok)."""
+    change: tuple[str, str] = ()
+    """The flagged sound and what was heard instead ("" when it was left out); () when ok."""
+    margin: float = 0.0
+    """How much likelier (nats) the flagged change was than the right sound."""
 
     def to_json(self) -> dict:
         return {
@@ -235,6 +239,8 @@ def assess_sounds(
             score=round(sum(phone_scores) / len(phone_scores)),
             ok=flagged is None,
             note=note,
+            change=(expected[flagged[0]], flagged[1]) if flagged else (),
+            margin=round(worst, 2),
         )
     return out
 
@@ -252,8 +258,11 @@ class SoundChecker:
         self.lexicon = lexicon
         self.nlp = nlp
 
-    def check(self, sentence: str, samples: np.ndarray) -> list[WordSounds | None]:
-        """One entry per word of ``reading.words_of(sentence)``, None where not scored."""
+    def check(
+        self, sentence: str, samples: np.ndarray | None = None, frames: PhoneFrames | None = None
+    ) -> list[WordSounds | None]:
+        """One entry per word of ``reading.words_of(sentence)``, None where not scored;
+        ``frames``: the recording already heard by the phoneme recogniser, else ``samples``."""
         from ..reading import WORD
 
         text = sentence.lower().replace("’", "'")
@@ -271,7 +280,9 @@ class SoundChecker:
             scored.append(bool(options) and pos not in UNSCORED_POS and "'" not in word)
         if not any(scored):
             return [None] * len(words)
-        return assess_sounds(self.recognizer.listen(samples), words, variants, scored)
+        if frames is None:
+            frames = self.recognizer.listen(samples)
+        return assess_sounds(frames, words, variants, scored)
 
     def _variants(self, word: str, tag: str) -> list[Phones]:
         options = self.lexicon.variants(word, tag)

@@ -78,6 +78,8 @@ class History:
     learner: str
     turns: list[Turn] = field(default_factory=list)
     readings: list[dict[str, Any]] = field(default_factory=list)
+    sounds: list[dict[str, Any]] = field(default_factory=list)
+    """Sounds said as other sounds (``word, expected, heard, at``), oldest first."""
     finetunes: list[dict[str, Any]] = field(default_factory=list)
     cards: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
@@ -112,12 +114,14 @@ def load_history(store: Any, learner: str) -> History:
     for row in (*readings, *reviews):
         row["at"] = parse_time(row["created_at"])
     finetunes = store.finetunes(learner)
-    for row in finetunes:
+    sounds = store.sound_errors(learner)
+    for row in (*finetunes, *sounds):
         row["at"] = parse_time(row["created_at"])
     return History(
         learner=learner,
         turns=[_turn(r) for r in store.history(learner)],
         readings=readings,
+        sounds=sounds,
         finetunes=finetunes,
         cards=store.cards(learner),
         reviews=reviews,

@@ -10,7 +10,7 @@ learner first used it, in any topic, in the last seven days.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ FIRST_STEPS = (
     "(see 'im4talkin topics'); your progress, mistakes to review and badges appear here."
 )
 TOP_MISTAKES = 10
+TOP_SOUNDS = 8
 NEW_WORDS_SHOWN = 30
 
 
@@ -131,6 +132,34 @@ def _speech(readings: list[dict], finetunes: list[dict]) -> dict[str, Any]:
     }
 
 
+def _sounds(errors: list[dict], now: datetime) -> list[dict[str, Any]]:
+    """The sounds said as other sounds most often: how often, this week and the week
+    before, each week, and the words."""
+    this_week = local_day(now) - timedelta(days=local_day(now).weekday())
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for e in errors:
+        groups[(e["expected"], e["heard"])].append(e)
+    out = []
+    for (expected, heard), rows in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        weeks: dict[date, int] = defaultdict(int)
+        for r in rows:
+            day = local_day(r["at"])
+            weeks[day - timedelta(days=day.weekday())] += 1
+        words = [w for w, _ in Counter(r["word"] for r in rows).most_common(5)]
+        out.append(
+            {
+                "expected": expected,
+                "heard": heard,
+                "count": len(rows),
+                "this_week": weeks.get(this_week, 0),
+                "last_week": weeks.get(this_week - timedelta(days=7), 0),
+                "by_week": [{"week": w.isoformat(), "count": n} for w, n in sorted(weeks.items())],
+                "words": words,
+            }
+        )
+    return out[:TOP_SOUNDS]
+
+
 def _topic_coverage(turns: Sequence[Turn]) -> list[dict[str, Any]]:
     said: dict[str, list[str]] = defaultdict(list)
     for t in turns:
@@ -192,6 +221,7 @@ def build_report(
     readings = [r for r in history.readings if kept(r["at"], r["passage"])]
     finetunes = [f for f in history.finetunes if kept(f["at"])]
     reviews = [r for r in history.reviews if kept(r["at"])]
+    sounds = [s for s in history.sounds if kept(s["at"])]
     practice = _practice(turns, readings, history, now)
     accuracy = _accuracy(turns)
     state = progress(history, now)
@@ -211,7 +241,7 @@ def build_report(
         "level": level.level,
         "practice": practice,
         "accuracy": accuracy,
-        "speech": _speech(readings, finetunes),
+        "speech": _speech(readings, finetunes) | {"sounds": _sounds(sounds, now)},
         "vocabulary": _vocabulary(turns, history, now),
         "gamification": {
             "xp": state.xp,

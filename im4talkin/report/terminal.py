@@ -131,6 +131,20 @@ def _speech(s: dict[str, Any]) -> Text | None:
     return line
 
 
+def _sounds(sounds: list[dict[str, Any]]) -> Table | None:
+    if not sounds:
+        return None
+    table = _table("Sounds to work on", "said", "times", "this week", "last week", "words")
+    for s in sounds:
+        said = (
+            f"/{s['expected']}/ as /{s['heard']}/" if s["heard"] else f"/{s['expected']}/ left out"
+        )
+        table.add_row(
+            said, str(s["count"]), str(s["this_week"]), str(s["last_week"]), ", ".join(s["words"])
+        )
+    return table
+
+
 def _vocabulary(v: dict[str, Any]) -> Group:
     head = Text.assemble(
         ("Vocabulary", "bold"),
@@ -167,6 +181,10 @@ def render(console: Console, data: dict[str, Any]) -> None:
     if speech is not None:
         console.print()
         console.print(speech)
+    sounds = _sounds(data["speech"]["sounds"])
+    if sounds is not None:
+        console.print()
+        console.print(sounds)
     console.print()
     console.print(_vocabulary(data["vocabulary"]))
     review = data["review"]

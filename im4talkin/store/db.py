@@ -87,7 +87,7 @@ class Store(ProgressStore):
         Corrections keep their character spans, so a review can rebuild the fixed sentence.
         """
         data = result.to_json()
-        self.conn.execute(
+        cur = self.conn.execute(
             "INSERT INTO turns(session_id, turn, input, text, corrections, praise, reply, timings,"
             f" recording, reply_audio, seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
             f" ?, COALESCE(?, {NOW}))",
@@ -106,6 +106,12 @@ class Store(ProgressStore):
                 stamp(at),
             ),
         )
+        if result.sounds:
+            (learner_id,) = self.conn.execute(
+                "SELECT learner_id FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            changes = [(s.word, *s.change) for s in result.sounds]
+            self.add_sound_errors(learner_id, changes, turn_id=cur.lastrowid, at=at)
 
     def end_session(self, session_id: int, at: datetime | None = None) -> None:
         self.conn.execute(

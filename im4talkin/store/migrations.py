@@ -102,6 +102,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX cards_due ON review_cards(learner_id, due);
     CREATE INDEX reviews_card ON reviews(card_id, created_at);
     """,
+    # 4: sounds said as other sounds (pronunciation), from spoken turns and readings
+    """
+    CREATE TABLE sound_errors (
+        id INTEGER PRIMARY KEY,
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        turn_id INTEGER REFERENCES turns(id),
+        reading_id INTEGER REFERENCES readings(id) ON DELETE CASCADE,
+        word TEXT NOT NULL,
+        expected TEXT NOT NULL,
+        heard TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX sound_errors_learner ON sound_errors(learner_id, created_at);
+    """,
 )
 
 

@@ -114,6 +114,34 @@ class ProgressStore:
         ).fetchone()
         return int(row["id"])
 
+    def add_sound_errors(
+        self,
+        learner_id: int,
+        changes: list[tuple[str, str, str]],
+        turn_id: int | None = None,
+        reading_id: int | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Store the sounds said as other sounds: (word, expected, heard; "" left out), of one
+        spoken turn or one reading (a reading read again replaces its earlier ones)."""
+        if reading_id is not None:
+            self.conn.execute("DELETE FROM sound_errors WHERE reading_id = ?", (reading_id,))
+        self.conn.executemany(
+            "INSERT INTO sound_errors(learner_id, turn_id, reading_id, word, expected, heard,"
+            f" created_at) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, {NOW}))",
+            [(learner_id, turn_id, reading_id, *c, stamp(at)) for c in changes],
+        )
+
+    def sound_errors(self, learner: str) -> list[dict[str, Any]]:
+        """A learner's sounds said as other sounds, oldest first."""
+        return _rows(
+            self.conn.execute(
+                "SELECT e.* FROM sound_errors e JOIN learners l ON l.id = e.learner_id"
+                " WHERE l.name = ? ORDER BY e.created_at, e.id",
+                (learner,),
+            )
+        )
+
     def readings(self, learner: str) -> list[dict[str, Any]]:
         """A learner's enrolment readings, oldest first."""
         return _rows(

@@ -9,7 +9,6 @@ from typing import Any
 from .. import registry
 from ..config import Settings
 from ..feedback.engine import FeedbackEngine
-from ..feedback.heard import HeardBack
 from ..feedback.rules import load_nlp
 from .partner import Partner
 from .session import Conversation
@@ -72,5 +71,5 @@ def build_conversation(
         asr=recogniser,
         speaker=speaker,
         trim=registry.create("vad", "silero", settings) if listen else None,
-        heard_back=HeardBack(checker.recognizer, checker.lexicon, checker.nlp) if checker else None,
+        sounds=checker,
     )

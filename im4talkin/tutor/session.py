@@ -10,11 +10,15 @@ from typing import Any
 from ..asr.base import Recognizer
 from ..errors import ConfigError, InputError, ModelError
 from ..feedback.engine import FeedbackEngine
+from ..feedback.heard import HeardBack
 from ..feedback.language import looks_english
 from ..messages import Clip, TurnResult, TurnTimings
 from .partner import Partner, ReplyStats
 
 log = logging.getLogger(__name__)
+
+SOUND_NOTES = 2
+"""At most this many pronunciation notes a spoken turn: the clearest, gently."""
 
 MAX_CHARS = 400
 """Longest learner turn accepted: a few sentences, what a learner says in one breath."""
@@ -58,7 +62,7 @@ class Conversation:
         asr: Recognizer | None = None,
         speaker: Any = None,
         trim: Callable[[Clip], Clip] | None = None,
-        heard_back: Any = None,
+        sounds: Any = None,
     ) -> None:
         self.partner = partner
         self.feedback = feedback
@@ -68,9 +72,14 @@ class Conversation:
         """Speech recognition (``transcribe(samples) -> str``); None for typed-only sessions."""
         self.trim = trim
         """Cuts the silence off a recording's ends (InputError when there is no speech)."""
-        self.heard_back = heard_back
-        """A :class:`~im4talkin.feedback.heard.HeardBack`: the mistakes the recogniser smoothed
-        over, heard back from the learner's sounds after the reply; None: not checked."""
+        self.sounds = sounds
+        """A :class:`~im4talkin.feedback.pronunciation.SoundChecker`: after the reply of a
+        spoken turn, the mistakes the recogniser smoothed over are heard back from the
+        learner's sounds, and words clearly said with another sound get a note; None: not
+        checked."""
+        self.heard_back = (
+            HeardBack(sounds.recognizer, sounds.lexicon, sounds.nlp) if sounds else None
+        )
         self.last_samples: Any = None
         """The last recording as recognised (silence trimmed)."""
         self.speaker = speaker
@@ -129,16 +138,21 @@ class Conversation:
             if self.speaker:
                 self.speaker.say(sentence)
         heard: list[str] = []
+        sounds: list[Any] = []
         check_start = time.perf_counter()
-        if spoken and self.heard_back is not None:
+        if spoken and self.sounds is not None:
             try:
-                revised, heard = self.heard_back.revise(text, self.last_samples)
+                frames = self.sounds.recognizer.listen(self.last_samples)
+                revised, heard = self.heard_back.revise(text, frames=frames)
+                sounds = self.sounds.check(revised, frames=frames)
             except ModelError as err:  # optional: the turn goes on with the transcript
                 log.warning("no phoneme check this turn: %s", err)
                 revised = text
             if revised != text:
                 text = revised
                 fast = self.feedback.fast(text)
+            flagged = [s for s in sounds if s is not None and not s.ok]
+            sounds = sorted(flagged, key=lambda s: -s.margin)[:SOUND_NOTES]
         late_start = time.perf_counter()
         late = []
         if self.llm_feedback:
@@ -173,5 +187,6 @@ class Conversation:
             timings=timings,
             notes=tuple(said.notes) if spoken else (),
             heard=tuple(heard),
+            sounds=tuple(sounds),
             closing=self.partner.closing,
         )
