@@ -25,6 +25,7 @@ from ..progress.history import load_history, normalise, pick_learner
 from ..progress.review import Drill, Outcome
 from ..progress.xp import gained_line, progress
 from ..store.db import Store
+from . import sound_review
 from .record import microphone, push_to_talk
 
 PROMPT = "Say it correctly: Enter to record, or type it. /skip moves on, /quit stops."
@@ -146,6 +147,10 @@ def review(
     ] = None,
     device: Annotated[str | None, typer.Option(help="Microphone: index or name.")] = None,
     typed: Annotated[bool, typer.Option("--typed", help="Type every answer.")] = False,
+    sounds: Annotated[
+        bool,
+        typer.Option("--sounds", help="Say words with the sounds you most often say as others."),
+    ] = False,
     profile: Annotated[str | None, typer.Option(help="Settings profile from configs/.")] = None,
 ) -> None:
     """Practise your own past mistakes again, at spaced intervals."""
@@ -165,6 +170,12 @@ def review(
     store = Store()
     try:
         name = pick_learner(store, settings.learner, named=learner is not None)
+        if sounds:
+            if text:
+                raise InputError("review --sounds takes recordings (--input-audio), not --text")
+            clips = [a for a in answers if isinstance(a, Clip)] or None
+            sound_review.run(settings, store, name, clips, json_out, limit, console)
+            return
         history = load_history(store, name)
         before = progress(history)
         drill = Drill(store, name)

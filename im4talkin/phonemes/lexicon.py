@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..errors import ModelError
@@ -93,6 +94,27 @@ class Lexicon:
     def __init__(self, spell: Callable[[str], Phones] | None = None) -> None:
         self.spell = spell
         self.words = cmudict()
+        self._by_phones: dict[Phones, list[str]] | None = None
+
+    def partner(self, word: str, expected: str, heard: str) -> str:
+        """The word ``word`` becomes with its first ``expected`` said as ``heard`` (``""``:
+        its last one left out, as final sounds are), or "" when that is no everyday word:
+        think, θ -> s gives "sink" (not "cinq")."""
+        from lemminflect import getAllLemmas
+
+        phones = self.variants(word)[0]
+        if self._by_phones is None:
+            index: dict[Phones, list[str]] = {}
+            for entry, options in self.words.items():
+                if entry.isalpha():
+                    index.setdefault(options[0], []).append(entry)
+            self._by_phones = index
+        at = phones.index(expected) if heard else len(phones) - 1 - phones[::-1].index(expected)
+        changed = phones[:at] + ((heard,) if heard else ()) + phones[at + 1 :]
+        known = [w for w in self._by_phones.get(changed, []) if getAllLemmas(w)]
+        return max(  # an everyday word (lemminflect's dictionary), spelled most like ``word``
+            known or [""], key=lambda w: (SequenceMatcher(None, w, word).ratio(), -len(w))
+        )
 
     def variants(self, word: str, tag: str = "") -> list[Phones]:
         """The ways ``word`` (lowercase) may be said where spaCy tagged it ``tag``; empty
