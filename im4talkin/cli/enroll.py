@@ -22,13 +22,13 @@ from rich.console import Console
 from .. import registry
 from ..audio.io import Clip, load_audio, write_flac
 from ..config import load_settings, override
-from ..errors import DeviceError, InputError, StorageError
+from ..errors import InputError, StorageError
 from ..paths import data_dir, safe_name
 from ..progress.xp import gained_line, snapshot
 from ..reading import Reading, assess, with_sounds
 from ..store.db import Store
 from ..tutor.topics import load_topic
-from .record import microphone, push_to_talk
+from .record import need_microphone, push_to_talk
 
 app = typer.Typer(
     help="Read sentences aloud: reading feedback, and your own speech corpus.",
@@ -140,13 +140,7 @@ def enroll(
                 "try another topic (im4talkin topics)."
             )
             return
-        mic = None
-        if clips is None:
-            mic = microphone(settings, lambda line: console.print(f"[yellow]note:[/] {line}"))
-            if mic is None:
-                raise DeviceError(
-                    "enroll needs a microphone here, or recordings: --input-audio FILE"
-                )
+        mic = None if clips is not None else need_microphone(settings, console, "enroll")
         with (
             console.status("loading speech recognition...", spinner="dots"),
             ThreadPoolExecutor(max_workers=1) as pool,

@@ -55,6 +55,14 @@ def push_to_talk(recorder: Recorder, console: Console) -> Clip:
     return clip
 
 
+def need_microphone(settings: Settings, console: Console, what: str) -> Recorder:
+    """The microphone for ``what`` (a command), or DeviceError: it needs one, or recordings."""
+    mic = microphone(settings, lambda line: console.print(f"[yellow]note:[/] {line}"))
+    if mic is None:
+        raise DeviceError(f"{what} needs a microphone here, or recordings: --input-audio FILE")
+    return mic
+
+
 def microphone(settings: Settings, notice) -> Recorder | None:
     """A recorder when push-to-talk can work here, else None (with one notice line).
 

@@ -15,10 +15,10 @@ from rich.console import Console
 
 from .. import registry
 from ..config import Settings
-from ..errors import DeviceError, InputError
+from ..errors import InputError
 from ..messages import Clip
 from ..progress.sound_drill import SoundItem, sound_items
-from .record import microphone, push_to_talk
+from .record import need_microphone, push_to_talk
 
 NOTHING = (
     "No sounds to practise yet: read aloud (im4talkin enroll) or talk (im4talkin talk), and "
@@ -64,13 +64,7 @@ def run(
         return []
     if not settings.feedback.sounds:
         raise InputError("review --sounds needs the phoneme recogniser: set feedback.sounds")
-    mic = None
-    if clips is None:
-        mic = microphone(settings, lambda line: console.print(f"[yellow]note:[/] {line}"))
-        if mic is None:
-            raise DeviceError(
-                "review --sounds needs a microphone here, or recordings: --input-audio"
-            )
+    mic = None if clips is not None else need_microphone(settings, console, "review --sounds")
     with console.status("loading the phoneme recogniser...", spinner="dots"):
         checker = registry.sound_checker(settings)
     items = sound_items(errors, checker.lexicon, limit)
