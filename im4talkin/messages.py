@@ -61,16 +61,6 @@ class PhoneFrames:
         except ValueError:
             return None
 
-    def greedy(self, start: int = 0, end: int | None = None) -> list[str]:
-        """The phones the best frame-by-frame path spells between two frames."""
-        best = np.argmax(self.log_probs[start:end], axis=1)
-        out, prev = [], -1
-        for sym in best.tolist():
-            if sym != prev and sym != self.blank:
-                out.append(self.symbols[sym])
-            prev = sym
-        return out
-
 
 @dataclass(frozen=True)
 class Correction:

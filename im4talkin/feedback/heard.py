@@ -5,10 +5,9 @@ out as "my father drives to work", and a mistake that is not in the transcript i
 corrected. From the transcript this makes the sentences a learner would have said with one
 typical slip (third-person -s dropped or added, past said as present, a made-up past,
 has/have, does/do, was/were, an article dropped, a plural -s dropped or added, -ed/-ing
-adjectives, in/on/at swapped) and asks the phoneme recogniser,
-which has no language model, which one the recording sounds like: a variant is taken only
-when its sounds are far likelier than the transcript's (phantom mistakes are worse than
-missed ones). The same test also takes a transcript's slip back when the recording says the
+adjectives, in/on/at swapped) and asks the phoneme recogniser, which has no language model,
+which one the recording sounds like: a variant is taken only when its sounds are far
+likelier than the transcript's (phantom mistakes are worse than missed ones). The same test also takes a transcript's slip back when the recording says the
 correct form.
 """
 
