@@ -90,7 +90,8 @@ def test_doctor_passes_on_this_install(cli):
     assert [c for c in report["checks"] if c["status"] == FAIL] == [], report
     assert code == 0 and report["ok"] is True
     by_name = {c["name"]: c for c in report["checks"]}
-    for name in ("llama.cpp", "partner model", "speech output", "speech recognition", "feedback"):
+    names = ("llama.cpp", "partner model", "speech output", "speech recognition", "pronunciation")
+    for name in (*names, "feedback"):
         assert by_name[name]["status"] == OK, by_name[name]
     assert "hello" in by_name["speech recognition"]["detail"].lower()
     assert "'went'" in by_name["feedback"]["detail"]

@@ -18,6 +18,8 @@ from ..errors import Im4talkinError
 from .runner import FAIL, OK, WARN, Result
 
 PHRASE = "Hello, how are you today?"
+SOUNDS = "Thank you, the weather is very nice today."
+"""Piper says it for the pronunciation check: /θ/, /ð/, /v/, /w/, /ɹ/ in words it scores."""
 REINSTALL = "pip install -e . (in the folder you installed im4talkin from)"
 
 
@@ -210,6 +212,26 @@ def speech_in() -> Result:
     )
 
 
+def pronunciation() -> Result:
+    """The phoneme recogniser scores the sounds of Piper's speech, and flags none of them."""
+    from .. import registry
+    from ..audio.io import to_mono_16k
+
+    settings = load_settings()
+    if not settings.feedback.sounds:
+        return Result("pronunciation", OK, "off (feedback.sounds is empty)")
+    voice = _voice()
+    audio = to_mono_16k(voice.synthesize(SOUNDS), voice.sample_rate)
+    checker = registry.sound_checker(settings)
+    scored = [s for s in checker.check(SOUNDS, audio) if s is not None]
+    flagged = [s.word for s in scored if not s.ok]
+    if not scored or flagged:
+        what = f"flagged {', '.join(flagged)}" if flagged else "scored no word"
+        return Result("pronunciation", FAIL, f"{what} in Piper's {SOUNDS!r}", REINSTALL)
+    words = ", ".join(f"{s.word} /{''.join(s.expected)}/" for s in scored)
+    return Result("pronunciation", OK, f"{checker.recognizer.name}: {words} said right")
+
+
 def feedback() -> Result:
     """spaCy, the learner rules and Harper correct one sentence; the language check passes it."""
     from .. import registry
@@ -258,6 +280,7 @@ CHILD_CHECKS = (
     ("partner model", "partner", 600),
     ("speech output", "speech_out", 120),
     ("speech recognition", "speech_in", 300),
+    ("pronunciation", "pronunciation", 120),
     ("feedback", "feedback", 120),
     ("sound", "sound", 60),
 )
