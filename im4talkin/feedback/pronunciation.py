@@ -2,8 +2,8 @@
 
 The method is goodness of pronunciation from CTC posteriors: the phoneme recogniser's frames
 are scored against the sentence as it should sound, and against the same sentence with one
-phone changed (to a sound learners put in its place) or left out. A phone's score is how much of that likelihood the right sound keeps
-(0-100). A phone is flagged only when a change that makes it another word (a consonant, or
+phone changed (to a sound learners put in its place) or left out. A phone's score is how
+much of that likelihood the right sound keeps (0-100). A phone is flagged only when a change that makes it another word (a consonant, or
 a vowel of a minimal pair such as ship/sheep) is far more likely than the right sound:
 an accent is not a mistake, and a word read well must not be flagged.
 """
@@ -139,7 +139,9 @@ def _note(word: str, expected: Phones, position: int, heard: str) -> str:
     if VOICED.get(phone) == heard:
         tip = f"keep your voice on for /{phone}/ and make the vowel before it a little longer"
     else:
-        tip = TIPS.get(phone, f"say /{phone}/ as in the word you are reading")
+        tip = TIPS.get(
+            phone, f"say /{phone}/, not /{heard}/" if heard else f"say the /{phone}/ clearly"
+        )
     return f"{word}: {what} - {tip}"
 
 
