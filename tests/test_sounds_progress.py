@@ -37,7 +37,7 @@ def test_spoken_turns_and_readings_keep_their_sound_errors(home):
     store.close()
 
 
-def test_the_report_counts_each_sound_by_week(cli, home):
+def test_the_report_counts_each_sound_by_week(cli, home, tmp_path):
     now = datetime.now().astimezone()  # weeks are the learner's local weeks
     monday = (now - timedelta(days=now.weekday())).replace(
         hour=9, minute=0, second=0, microsecond=0
@@ -65,6 +65,12 @@ def test_the_report_counts_each_sound_by_week(cli, home):
     code, out, err = cli("report", "--learner", "ana")
     assert code == 0, err
     assert "Sounds to work on" in out and "/θ/ as /s/" in out and "/d/ left out" in out
+    page = tmp_path / "report.html"
+    code, out, err = cli("report", "--learner", "ana", "--html", str(page))
+    assert code == 0, err
+    html = page.read_text(encoding="utf-8")
+    assert "<h3>Sounds to work on</h3>" in html and "<td>/θ/</td>" in html
+    assert "<td>7</td><td>2</td><td>2</td><td>think, " in html  # think twice, the most
 
 
 def test_a_spoken_turn_notes_a_sound_and_the_report_shows_it(cli, spoken_turn):

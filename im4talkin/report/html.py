@@ -114,6 +114,18 @@ def _speech(s: dict[str, Any]) -> str:
         parts.append(
             svg.bar_chart("Recognition word error rate (%)", labels, values, colors, unit="%")
         )
+    if s["sounds"]:
+        rows = "".join(
+            f"<tr><td>/{escape(x['expected'])}/</td>"
+            f'<td class="bad">{"/" + escape(x["heard"]) + "/" if x["heard"] else "left out"}</td>'
+            f"<td>{x['count']}</td><td>{x['this_week']}</td><td>{x['last_week']}</td>"
+            f"<td>{escape(', '.join(x['words']))}</td></tr>"
+            for x in s["sounds"]
+        )
+        parts.append(
+            "<h3>Sounds to work on</h3><table><tr><th>sound</th><th>said as</th><th>times</th>"
+            f"<th>this week</th><th>last week</th><th>words</th></tr>{rows}</table>"
+        )
     return "".join(parts) or _none("No enrolment or fine-tuning yet.")
 
 
