@@ -69,7 +69,9 @@ def test_real_recognition_finds_the_missed_swapped_and_extra_words(whisper_base,
     r = read("Our flight to Madrid was delayed by hours because of bad weather.")
     assert ("three", None, "del") in ops(r) and "three" in r.practise
     r = read("Our flight to Paris was delayed by three hours because of bad weather.")
-    assert ("madrid", "paris", "sub") in ops(r) and "madrid" in r.practise
+    # Piper's voice varies run to run: Whisper may also drop "to" before "Paris", and then
+    # jiwer may pair "paris" with "to"; either way the swap is heard and "madrid" practised
+    assert any(hyp == "paris" and op == "sub" for _, hyp, op in ops(r)) and "madrid" in r.practise
     assert all(w["probability"] > 0 for w in r.to_json()["words"] if w["op"] == "ok")
     r = read("Our flight to Madrid was delayed by three long hours because of bad weather.")
     assert (None, "long", "ins") in ops(r) and "long" not in r.practise
