@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..messages import PhoneFrames
 from ..reading import WORD
 from .ctc import NEG, log_likelihoods
-from .pronunciation import choose_variants
+from .pronunciation import choose_variants, phone_ids
 
 HEARD_MARGIN = 2.0
 """How much likelier (nats) the variant's sounds must be than the transcript's."""
@@ -111,16 +111,13 @@ class HeardBack:
         self.lexicon = lexicon
         self.nlp = nlp
 
-    def _phones(self, words: list[tuple[str, str]]) -> list[list[list[int]]] | None:
+    def _phones(
+        self, frames: PhoneFrames, words: list[tuple[str, str]]
+    ) -> list[list[list[int]]] | None:
         """Each word's pronunciations as phone ids; None when a word has none."""
         out = []
         for word, tag in words:
-            symbols = self.recognizer.symbols
-            options = [
-                [symbols.index(p) for p in v]
-                for v in self.lexicon.variants(word.lower(), tag)
-                if all(p in symbols for p in v)
-            ]
+            options = phone_ids(frames, self.lexicon.variants(word.lower(), tag))
             if not options:
                 return None
             out.append(options)
@@ -132,7 +129,7 @@ class HeardBack:
         tags = {tok.idx: tok.tag_ for tok in doc}
         lowered = text.lower().replace("’", "'")
         found = [(m.start(), m.end(), m.group()) for m in WORD.finditer(lowered)]
-        phones = self._phones([(w, tags.get(s, "")) for s, _, w in found])
+        phones = self._phones(frames, [(w, tags.get(s, "")) for s, _, w in found])
         if not phones:
             return []
         chosen = choose_variants(frames, phones)
@@ -147,7 +144,7 @@ class HeardBack:
                 continue
             options: list[list[int]] = [[]]
             if said:
-                spelled = self._phones([(said, "")])
+                spelled = self._phones(frames, [(said, "")])
                 if spelled is None:
                     continue
                 options = spelled[0]

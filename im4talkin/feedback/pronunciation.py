@@ -145,6 +145,14 @@ def _note(word: str, expected: Phones, position: int, heard: str) -> str:
     return f"{word}: {what} - {tip}"
 
 
+def phone_ids(frames: PhoneFrames, options: list[Phones]) -> list[list[int]]:
+    """The pronunciations ``options`` as the recogniser's columns; one with a sound the
+    recogniser has no symbol for is left out."""
+    return [
+        [frames.index(p) for p in v] for v in options if all(frames.index(p) is not None for p in v)
+    ]
+
+
 def choose_variants(frames: PhoneFrames, ids: list[list[list[int]]]) -> list[list[int]]:
     """One pronunciation per word: the first, then each word's alternatives tried in place
     (one batch) and the likeliest kept."""
@@ -173,14 +181,7 @@ def assess_sounds(
 ) -> list[WordSounds | None]:
     """Each word's sounds; None for a word not scored (``scored`` False: a function word, or
     no pronunciation known) or when the recording is too short for the sentence."""
-    ids = [
-        [
-            [frames.index(p) for p in v]
-            for v in options
-            if all(frames.index(p) is not None for p in v)
-        ]
-        for options in variants
-    ]
+    ids = [phone_ids(frames, options) for options in variants]
     chosen = choose_variants(frames, ids)
     canonical = [p for word in chosen for p in word]
     out: list[WordSounds | None] = [None] * len(words)
