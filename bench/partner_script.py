@@ -19,6 +19,10 @@ not itself a question or a "good question" deflection), questions asked after th
 learner's goodbye, and sentences per reply.
 
     python bench/partner_script.py [--llm qwen] [--level B1] [--dev] [--dump-unjudged F]
+                                   [--adapter auto|none|FILE]
+
+The default partner plays with its shipped role-play LoRA adapter (``llm.adapter = "auto"``);
+``--adapter none`` plays the model alone, for the before/after comparison.
 """
 
 from __future__ import annotations
@@ -113,11 +117,15 @@ def main() -> None:
     ap.add_argument("--dev", action="store_true", help="play the tuning scripts instead")
     ap.add_argument("--topics", nargs="*", help="only these topics")
     ap.add_argument("--dump-unjudged", type=Path, help="write replies not yet judged here")
+    ap.add_argument("--adapter", default="auto", help="auto (shipped), none, or a GGUF path")
     args = ap.parse_args()
     scripts = load_scripts(DATA / ("roleplay_dev.jsonl" if args.dev else "roleplay_heldout.jsonl"))
     if args.topics:
         scripts = [s for s in scripts if s["topic"] in args.topics]
-    model = registry.create("llm", args.llm, load_settings())
+    settings = load_settings()
+    settings.llm.adapter = "" if args.adapter == "none" else args.adapter
+    model = registry.create("llm", args.llm, settings)
+    adapter = getattr(model, "adapter", None)
     judged = load_judged()
     rows, transcripts = [], []
     for script in scripts:
@@ -146,7 +154,8 @@ def main() -> None:
     byes = [r for r in rows if r["goodbye"]]
     counts = [len(sentences(r["reply"])) for r in rows]
     print(
-        f"model: {model.name}; level {args.level}; {len(scripts)} role-plays, {n} replies; "
+        f"model: {model.name}; adapter: {adapter or 'none'}; level {args.level}; "
+        f"{len(scripts)} role-plays, {n} replies; "
         f"judged good (plain model, canned fallbacks count as bad): {good}/{n} "
         f"({100 * good / n:.0f}%); unjudged: {n - len(seen)}"
     )

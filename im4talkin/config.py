@@ -26,6 +26,9 @@ class LLMConfig:
     """Registry name of the LLM backend (see ``im4talkin.registry``)."""
     model_path: str = ""
     """Any GGUF file; when set it replaces the named model's bundled file."""
+    adapter: str = "auto"
+    """A LoRA adapter (GGUF) for the partner's replies: "auto" is the role-play adapter
+    shipped for the bundled Qwen (none for other models), "" none, or a file's path."""
     n_threads: int = 2
     """llama.cpp threads for generation."""
     n_ctx: int = 4096

@@ -18,7 +18,12 @@ Factory = Callable[..., Any]
 
 
 def _llama(
-    path: Path, name: str, settings: Settings, n_ctx: int | None = None, template: str | None = None
+    path: Path,
+    name: str,
+    settings: Settings,
+    n_ctx: int | None = None,
+    template: str | None = None,
+    adapter: Path | None = None,
 ) -> Any:
     from .llm.llama import LlamaChat
 
@@ -33,7 +38,19 @@ def _llama(
         n_gpu_layers=cfg.n_gpu_layers,
         fallback_template=template,
         state_dir=models_dir() / "prompt-states",
+        adapter=adapter,
     )
+
+
+def _adapter(settings: Settings, shipped: Path | None, replies: bool) -> Path | None:
+    """The partner's LoRA adapter: none for an instance that only writes corrections
+    (``replies`` false), the shipped one for "auto" on the bundled model, or the file set."""
+    chosen = settings.llm.adapter
+    if not replies or not chosen:
+        return None
+    if chosen == "auto":
+        return shipped if shipped and not settings.llm.model_path and shipped.is_file() else None
+    return Path(chosen).expanduser()
 
 
 def _model_path(settings: Settings, default: Callable[[], Path]) -> tuple[Path, str | None]:
@@ -51,29 +68,43 @@ def qwen_path(progress: Callable[[int, int], None] | None = None) -> Path:
     return assemble(QWEN, progress=progress)
 
 
-def _qwen(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
+def _qwen(
+    settings: Settings, progress: Any = None, n_ctx: int | None = None, replies: bool = True
+) -> Any:
+    from .llm.adapters import QWEN_ROLEPLAY
+
     path, custom = _model_path(settings, lambda: qwen_path(progress))
-    return _llama(path, custom or "qwen2.5-1.5b", settings, n_ctx)
+    adapter = _adapter(settings, QWEN_ROLEPLAY, replies)
+    return _llama(path, custom or "qwen2.5-1.5b", settings, n_ctx, adapter=adapter)
 
 
-def _smollm2(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
+def _smollm2(
+    settings: Settings, progress: Any = None, n_ctx: int | None = None, replies: bool = True
+) -> Any:
     from .bundled import smollm2_path
 
     path, custom = _model_path(settings, smollm2_path)
-    return _llama(path, custom or "smollm2-135m", settings, n_ctx)
+    adapter = _adapter(settings, None, replies)
+    return _llama(path, custom or "smollm2-135m", settings, n_ctx, adapter=adapter)
 
 
-def _llama2(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
+def _llama2(
+    settings: Settings, progress: Any = None, n_ctx: int | None = None, replies: bool = True
+) -> Any:
     from .hub import LLAMA2_CHAT
     from .hub import path as pulled
     from .llm.llama import LLAMA2_TEMPLATE
 
     gguf = LLAMA2_CHAT.files[0].path
     path, custom = _model_path(settings, lambda: pulled(LLAMA2_CHAT) / gguf)
-    return _llama(path, custom or "llama-2-7b-chat", settings, n_ctx, LLAMA2_TEMPLATE)
+    adapter = _adapter(settings, None, replies)
+    return _llama(path, custom or "llama-2-7b-chat", settings, n_ctx, LLAMA2_TEMPLATE, adapter)
 
 
-def _openai(settings: Settings, progress: Any = None, n_ctx: int | None = None) -> Any:
+def _openai(
+    settings: Settings, progress: Any = None, n_ctx: int | None = None, replies: bool = True
+) -> Any:
+    """``replies``: unused (the server owns its weights and adapters)."""
     from .llm.openai import OpenAIChat
 
     cfg = settings.llm

@@ -60,9 +60,12 @@ class LlamaChat:
         n_gpu_layers: int = 0,
         fallback_template: str | None = None,
         state_dir: Path | None = None,
+        adapter: Path | None = None,
     ) -> None:
         """``fallback_template``: the chat template for a GGUF that carries none.
-        ``state_dir``: where evaluated system prompts are kept (see :meth:`prefill`)."""
+        ``state_dir``: where evaluated system prompts are kept (see :meth:`prefill`).
+        ``adapter``: a LoRA adapter (GGUF) for the conversation after its fixed turns (see
+        :meth:`prefill`); the fixed turns and JSON answers use the model as it is."""
         try:
             import llama_cpp
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -101,8 +104,54 @@ class LlamaChat:
         self.seed = seed
         self._lock = threading.Lock()
         self._state_dir = Path(state_dir) if state_dir else None
+        self._head: list[int] = []
+        """The tokens of the last conversation's fixed turns, evaluated without the adapter."""
+        self._head_file: Path | None = None
+        self._adapter = self._load_adapter(Path(adapter)) if adapter else None
+        self._adapter_on = False
+        self.adapter = Path(adapter).stem if adapter else None
+        """The adapter's name, or None: a partner tuned by it needs no per-turn notes."""
         stat = Path(model_path).stat()
         self._identity = f"{Path(model_path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{n_ctx}"
+
+    def _load_adapter(self, path: Path) -> Any:
+        lib = self._llama_cpp
+        if not path.is_file():
+            raise ModelError(f"LoRA adapter not found: {path}")
+        adapter = lib.llama_adapter_lora_init(self._llama.model, str(path).encode())
+        if not adapter:
+            raise ModelError(f"cannot load {path}: not a LoRA adapter for this model")
+        self._llama._stack.callback(lib.llama_adapter_lora_free, adapter)  # before the model
+        return adapter
+
+    def _use_adapter(self, on: bool) -> None:
+        """Switch the adapter on or off for the tokens evaluated from now on. Whatever the KV
+        cache holds past the fixed turns was evaluated the other way, so it is dropped."""
+        on = on and self._adapter is not None
+        if on == self._adapter_on:
+            return
+        lib, ctx = self._llama_cpp, self._llama._ctx.ctx
+        if on:
+            adapters = (lib.llama_adapter_lora_p_ctypes * 1)(self._adapter)
+            scales = (ctypes.c_float * 1)(1.0)
+            failed = lib.llama_set_adapters_lora(ctx, adapters, 1, scales)
+        else:
+            failed = lib.llama_set_adapters_lora(ctx, None, 0, None)
+        if failed:
+            raise ModelError("llama.cpp refused to switch the LoRA adapter")
+        self._adapter_on = on
+        self._llama.n_tokens = min(self._llama.n_tokens, len(self._head))
+
+    def _adapt_for(self, prompt: str) -> None:
+        """The adapter is on for a conversation whose fixed turns were prefilled, and the KV
+        cache holds those turns as the model alone evaluated them (as in training)."""
+        if self._adapter is None:
+            return
+        head = self._head
+        ours = bool(head) and self._tokens(prompt)[: len(head)] == head
+        if ours:
+            self._ensure_head()  # a correction in between may have replaced the cache
+        self._use_adapter(ours)
 
     @property
     def context_size(self) -> int:
@@ -126,8 +175,9 @@ class LlamaChat:
         text = self._prompt([*turns, ChatTurn("user", _MARK)])
         prefix = text.split(_MARK, 1)[0]
         with self._lock:
-            if fixed and self._state_dir:
+            if fixed and (self._state_dir or self._adapter):
                 self._fixed_state(list(turns[:fixed]))
+            self._adapt_for(prefix)
             for _ in self._llama.create_completion(prefix, max_tokens=1, stream=True):
                 break
 
@@ -138,14 +188,21 @@ class LlamaChat:
         """Load the evaluated state of the ``fixed`` turns, or evaluate them and keep it."""
         after = "assistant" if fixed[-1].role == "user" else "user"
         head = self._prompt([*fixed, ChatTurn(after, _MARK)]).split(_MARK, 1)[0]
-        tokens = self._tokens(head)
-        llama = self._llama
+        self._use_adapter(False)  # the fixed turns are the model's own, as in training
+        self._head = self._tokens(head)
+        key = hashlib.sha256(f"{self._identity}|{head}".encode()).hexdigest()[:32]
+        self._head_file = self._state_dir / f"{key}.state" if self._state_dir else None
+        self._ensure_head()
+
+    def _ensure_head(self) -> None:
+        """Put the fixed turns' state in the KV cache, evaluated without the adapter: from
+        the cache itself, from the kept state file, or by evaluating them (and keeping it)."""
+        tokens, path, llama = self._head, self._head_file, self._llama
+        self._use_adapter(False)
         if llama.n_tokens >= len(tokens) and list(llama.input_ids[: len(tokens)]) == tokens:
             return  # already in the KV cache
-        key = hashlib.sha256(f"{self._identity}|{head}".encode()).hexdigest()[:32]
-        path = self._state_dir / f"{key}.state"
         lib, ctx = self._llama_cpp, llama._ctx.ctx
-        if path.is_file():
+        if path is not None and path.is_file():
             out = (lib.llama_token * len(tokens))()
             count = ctypes.c_size_t(0)
             llama.reset()
@@ -161,8 +218,10 @@ class LlamaChat:
             log.warning("prompt state %s is unusable; evaluating the prompt again", path)
         llama.reset()
         llama.eval(tokens)  # from position 0: whatever a failed load left is dropped first
+        if path is None:
+            return
         try:
-            self._state_dir.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             part = path.with_suffix(f".{os.getpid()}.part")
             array = (lib.llama_token * len(tokens))(*tokens)
             if lib.llama_state_save_file(ctx, str(part).encode(), array, len(tokens)):
@@ -170,11 +229,12 @@ class LlamaChat:
             else:
                 part.unlink(missing_ok=True)
         except OSError as err:  # a read-only cache only costs time
-            log.warning("cannot keep the prompt state in %s: %s", self._state_dir, err)
+            log.warning("cannot keep the prompt state in %s: %s", path.parent, err)
 
     def stream(self, turns: Sequence[ChatTurn], max_tokens: int) -> Iterator[str]:
         prompt = self._prompt(turns)
         with self._lock:
+            self._adapt_for(prompt)
             chunks = self._llama.create_completion(
                 prompt,
                 max_tokens=max_tokens,
@@ -196,6 +256,7 @@ class LlamaChat:
         grammar = self._llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
         prompt = self._prompt(turns)
         with self._lock:
+            self._use_adapter(False)
             out = self._llama.create_completion(
                 prompt,
                 max_tokens=max_tokens,

@@ -55,7 +55,9 @@ def build_conversation(
         model = registry.create("llm", settings.llm.name, settings, progress=progress)
         critic = None
         if settings.feedback.llm:
-            critic = registry.create("llm", settings.llm.name, settings, n_ctx=FEEDBACK_CTX)
+            critic = registry.create(
+                "llm", settings.llm.name, settings, n_ctx=FEEDBACK_CTX, replies=False
+            )
         checkers, nlp = checks.result()
         recogniser = asr.result() if asr else None
         checker = sounds.result() if sounds else None

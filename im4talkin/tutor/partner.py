@@ -48,6 +48,10 @@ class Partner:
         self.closing = False
         """Whether the learner's last turn was a goodbye (the session may offer to end)."""
         self._rng = random.Random(seed)
+        self._prefilled = False
+        self._tuned = bool(getattr(model, "adapter", None))
+        """A model tuned for role-plays (a LoRA adapter) learnt the policy from dialogues
+        without notes: its first try gets none, as in training."""
 
     def _fit_prompt(self, topic: Topic, level: str) -> None:
         """Keep the fixed prompt to half the context or less: a small context (a small model,
@@ -82,6 +86,7 @@ class Partner:
     def prefill(self) -> None:
         """Evaluate the system prompt and history now, while the learner reads or thinks."""
         self.model.prefill(self._context(), fixed=1 + len(self.preamble))
+        self._prefilled = True
 
     def _context(self, note: str = "") -> list[ChatTurn]:
         """The prompt: system, history, and ``note`` added to the learner's last turn only
@@ -135,7 +140,11 @@ class Partner:
     ) -> Iterator[str]:
         earlier = list(guard.earlier_sentences(self.replies))
         buffer, count = "", 0
-        pieces = self.model.stream(self._context(policy.note(kind, attempt)), self.max_tokens)
+        if not self._prefilled:  # the fixed turns first: a model's adapter starts after them
+            self.model.prefill(self._context()[:-1], fixed=1 + len(self.preamble))
+            self._prefilled = True
+        note = "" if self._tuned and attempt == 0 else policy.note(kind, attempt)
+        pieces = self.model.stream(self._context(note), self.max_tokens)
         try:
             for piece in pieces:
                 if not stats.first_token_s:
