@@ -26,9 +26,10 @@ class LLMConfig:
     """Registry name of the LLM backend (see ``im4talkin.registry``)."""
     model_path: str = ""
     """Any GGUF file; when set it replaces the named model's bundled file."""
-    adapter: str = "auto"
-    """A LoRA adapter (GGUF) for the partner's replies: "auto" is the role-play adapter
-    shipped for the bundled Qwen (none for other models), "" none, or a file's path."""
+    adapter: str = ""
+    """A LoRA adapter (GGUF) for the partner's replies: "" none, "auto" the role-play adapter
+    shipped for the bundled Qwen (none for other models), or a file's path. Off by default:
+    the shipped adapter judged worse than the model alone (bench/RESULTS.md)."""
     n_threads: int = 2
     """llama.cpp threads for generation."""
     n_ctx: int = 4096

@@ -1,6 +1,6 @@
 """Train the role-play partner's LoRA adapter and write it as a GGUF file for llama.cpp.
 
-    python train/partner_lora.py                       # CPU (2 cores: about an hour)
+    python train/partner_lora.py                       # CPU (2 cores: about 70 minutes)
     python train/partner_lora.py --device cuda         # a GPU machine: minutes
     python train/partner_lora.py --limit 2 --epochs 1 --out /tmp/a.gguf   # a smoke run
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import math
 import random
@@ -227,9 +228,9 @@ def main() -> None:
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / 3) * max(0.1, 1 - s / max(steps, 1))
     )
-    best = held_loss()
+    best = before = held_loss()
     print(f"held-out loss per reply token before training: {best:.3f}")
-    best_state = None
+    digest = hashlib.sha256(args.data.read_bytes()).hexdigest()[:16]
     for epoch in range(args.epochs):
         order = train[:]
         rng.shuffle(order)
@@ -251,18 +252,18 @@ def main() -> None:
             f"{took:.0f} s ({seen / took:.0f} tokens/s)",
             flush=True,
         )
-        if now < best:
+        if now < best:  # written at once: a run cut short keeps its best epoch
             best = now
-            best_state = {
-                k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k
+            state = {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k}
+            meta = {
+                "data_sha256": digest,
+                "layers": f"{top[0]}-{top[-1]}",
+                "epoch": epoch + 1,
+                "held_out_loss": f"{best:.3f}",
             }
-    if best_state is None:
+            write_gguf(state, args.rank, args.alpha, args.out, meta)
+    if best == before:
         raise SystemExit("no epoch lowered the held-out loss; nothing written")
-    import hashlib
-
-    digest = hashlib.sha256(args.data.read_bytes()).hexdigest()[:16]
-    meta = {"data_sha256": digest, "layers": f"{top[0]}-{top[-1]}", "held_out_loss": f"{best:.3f}"}
-    write_gguf(best_state, args.rank, args.alpha, args.out, meta)
 
 
 if __name__ == "__main__":

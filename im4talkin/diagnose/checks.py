@@ -172,7 +172,9 @@ def partner() -> Result:
     words = "".join(model.stream([ChatTurn("user", "Say hello in three words.")], max_tokens=6))
     if not words.strip():
         return Result("partner model", FAIL, f"{model.name} wrote nothing", REINSTALL)
-    return Result("partner model", OK, f"{model.name} wrote {words.strip()[:40]!r}")
+    adapter = getattr(model, "adapter", None)
+    tuned = f" (with the {adapter} adapter)" if adapter else ""
+    return Result("partner model", OK, f"{model.name}{tuned} wrote {words.strip()[:40]!r}")
 
 
 def _voice():

@@ -188,8 +188,10 @@ class LlamaChat:
         """Load the evaluated state of the ``fixed`` turns, or evaluate them and keep it."""
         after = "assistant" if fixed[-1].role == "user" else "user"
         head = self._prompt([*fixed, ChatTurn(after, _MARK)]).split(_MARK, 1)[0]
-        self._use_adapter(False)  # the fixed turns are the model's own, as in training
-        self._head = self._tokens(head)
+        tokens = self._tokens(head)
+        if tokens != self._head:  # another conversation: nothing after its head is reused
+            self._use_adapter(False)
+            self._head = tokens
         key = hashlib.sha256(f"{self._identity}|{head}".encode()).hexdigest()[:32]
         self._head_file = self._state_dir / f"{key}.state" if self._state_dir else None
         self._ensure_head()
@@ -198,9 +200,9 @@ class LlamaChat:
         """Put the fixed turns' state in the KV cache, evaluated without the adapter: from
         the cache itself, from the kept state file, or by evaluating them (and keeping it)."""
         tokens, path, llama = self._head, self._head_file, self._llama
-        self._use_adapter(False)
         if llama.n_tokens >= len(tokens) and list(llama.input_ids[: len(tokens)]) == tokens:
-            return  # already in the KV cache
+            return  # already in the KV cache, evaluated without the adapter (only ever so)
+        self._use_adapter(False)
         lib, ctx = self._llama_cpp, llama._ctx.ctx
         if path is not None and path.is_file():
             out = (lib.llama_token * len(tokens))()
