@@ -21,8 +21,8 @@ learner's goodbye, and sentences per reply.
     python bench/partner_script.py [--llm qwen] [--level B1] [--dev] [--dump-unjudged F]
                                    [--adapter auto|none|FILE]
 
-The default partner plays with its shipped role-play LoRA adapter (``llm.adapter = "auto"``);
-``--adapter none`` plays the model alone, for the before/after comparison.
+The partner plays as configured (``llm.adapter``, off by default); ``--adapter auto`` plays
+it with the role-play LoRA adapter shipped for the bundled Qwen, ``--adapter none`` without.
 """
 
 from __future__ import annotations
@@ -117,13 +117,14 @@ def main() -> None:
     ap.add_argument("--dev", action="store_true", help="play the tuning scripts instead")
     ap.add_argument("--topics", nargs="*", help="only these topics")
     ap.add_argument("--dump-unjudged", type=Path, help="write replies not yet judged here")
-    ap.add_argument("--adapter", default="auto", help="auto (shipped), none, or a GGUF path")
+    ap.add_argument("--adapter", help="auto (the shipped one), none, or a GGUF path")
     args = ap.parse_args()
     scripts = load_scripts(DATA / ("roleplay_dev.jsonl" if args.dev else "roleplay_heldout.jsonl"))
     if args.topics:
         scripts = [s for s in scripts if s["topic"] in args.topics]
     settings = load_settings()
-    settings.llm.adapter = "" if args.adapter == "none" else args.adapter
+    if args.adapter:
+        settings.llm.adapter = "" if args.adapter == "none" else args.adapter
     model = registry.create("llm", args.llm, settings)
     adapter = getattr(model, "adapter", None)
     judged = load_judged()
