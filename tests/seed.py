@@ -158,8 +158,9 @@ def seed_full(store: Store) -> None:
         store.add_reading("bob", "travel", i, travel[i], travel[i], 0.0, score, seconds,
                           at=day_at(days_ago))  # fmt: skip
     store.add_finetune("ana", "embedded", "whisper-base", 0.22, 0.15, True, at=day_at(15))
-    store.add_finetune("ana", "embedded", "whisper-base", 0.21, 0.12, True, {"epochs": 3},
-                       at=day_at(5))  # fmt: skip
+    store.add_finetune("ana", "embedded", "whisper-base", 0.21, 0.12, True,
+                       {"epochs": [3], "change": -0.4286, "interval": [-0.6, -0.25],
+                        "sentences": 40}, at=day_at(5))  # fmt: skip
     clock_now = [day_at(2, 12)]
     drill = Drill(store, "ana", lambda: clock_now[0])
     drill.sync(load_history(store, "ana"))

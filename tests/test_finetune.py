@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,18 @@ from im4talkin import registry
 from im4talkin.audio.io import load_audio
 from im4talkin.config import LEARNER_PROMPT, load_settings
 from im4talkin.finetune import whisper as tuning
-from im4talkin.finetune.runs import corpus_wer, held_out, split
+from im4talkin.finetune.runs import (
+    FOLDS,
+    corpus_wer,
+    folds,
+    held_out,
+    paired_gain,
+    prompt_leaks,
+    sentence_errors,
+    split,
+    validation,
+)
+from im4talkin.reading import words_of
 from im4talkin.store.db import Store
 from im4talkin.tutor.topics import load_topic
 
@@ -37,6 +49,48 @@ def test_the_held_out_split_is_by_sentence_and_stable():
     assert 0.12 < len(test) / len(rows) < 0.28
     assert split(rows + rows[:5])[1][: len(test)] == test  # a second take lands on the same side
     assert all(held_out(r["passage"], r["sentence"]) for r in test)
+
+
+def test_folds_hold_each_sentence_out_once_with_its_takes():
+    rows = [{"id": n, "passage": "travel", "sentence": n % 23} for n in range(30)]
+    parts = folds(rows, 5)
+    assert sorted(r["id"] for p in parts for r in p) == list(range(30))
+    sizes = [len({r["sentence"] for r in p}) for p in parts]
+    assert max(sizes) - min(sizes) <= 1  # 23 sentences: 5, 5, 5, 4, 4
+    for p in parts:  # a second take of a sentence is held out with the first
+        assert all(any(q["sentence"] == r["sentence"] for q in p) for r in rows if r in p)
+        assert not {r["sentence"] for r in p} & {
+            r["sentence"] for q in parts if q is not p for r in q
+        }
+    fit, aside = validation(rows)
+    assert aside and fit and not {r["sentence"] for r in fit} & {r["sentence"] for r in aside}
+    assert 2 <= len({r["sentence"] for r in aside}) <= 5
+
+
+def test_the_gain_is_only_better_beyond_noise():
+    words = [(2, 10)] * 40
+    clear = paired_gain(words, [(1, 10)] * 40)  # every sentence one error fewer
+    assert clear.change == pytest.approx(-0.5) and clear.better and clear.high < 0
+    assert clear.more_sentences() == 0
+    mixed = [(1, 10)] * 20 + [(3, 10)] * 20  # as many sentences worse as better
+    noise = paired_gain(words, mixed)
+    assert noise.change == pytest.approx(0.0) and not noise.better and noise.low < 0 < noise.high
+    assert noise.more_sentences() is None  # no sign of help: reading more would not say
+    hint = paired_gain(words[:8], [(1, 10)] * 3 + [(2, 10)] * 4 + [(3, 10)])
+    assert hint.change < 0 and not hint.better and hint.more_sentences() >= 10
+    worse = paired_gain(words, [(3, 10)] * 40)
+    assert worse.change == pytest.approx(0.5) and not worse.better
+    assert paired_gain([(0, 5)], [(0, 5)]).change == 0.0
+
+
+def test_sentence_errors_and_prompt_leaks():
+    assert sentence_errors(["I like tea.", "Go home!", "Hi"], ["i like tea", "go", ""]) == [
+        (0, 3), (1, 2), (1, 1),
+    ]  # fmt: skip
+    prompt = LEARNER_PROMPT  # "... She have three cat. We was very tired."
+    assert prompt_leaks(prompt, "She has two suitcases.", "she has two three cat") == ["three cat"]
+    assert prompt_leaks(prompt, "We was very tired.", "we was very tired") == []  # it was said
+    assert prompt_leaks(prompt, "A cat sat.", "a cat sat") == []
 
 
 def test_corpus_wer_ignores_case_and_punctuation():
@@ -70,6 +124,24 @@ def test_finetune_needs_enough_recordings(cli, home):
     assert code == 3 and "im4talkin models pull seamless-m4t-v2-large" in err
 
 
+def prompt_clauses() -> list[str]:
+    """The learner prompt's own sentences and clauses: "she have three cat", "he drink tea"..."""
+    return [
+        " ".join(words_of(c)) for c in re.split(r"[.,]", LEARNER_PROMPT) if len(words_of(c)) > 2
+    ]
+
+
+def writes_the_prompt(transcript: str) -> list[str]:
+    heard = f" {' '.join(words_of(transcript))} "
+    return [c for c in prompt_clauses() if f" {c} " in heard]
+
+
+def test_the_prompt_check_finds_a_prompt_sentence():
+    assert len(prompt_clauses()) == 5
+    assert writes_the_prompt("She has two, she have three cat.") == ["she have three cat"]
+    assert writes_the_prompt("She has three cats.") == []
+
+
 def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
     cli, home, scottish, monkeypatch
 ):
@@ -79,38 +151,51 @@ def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
     real_loss = tuning.WhisperTuner._loss
 
     def interrupted(self, batch):
-        calls["n"] += 1
-        if calls["n"] == 3:  # Ctrl-C in the second epoch
+        calls["n"] += self.model.training  # a training step, not a loss on the sentences aside
+        if calls["n"] == 2:  # Ctrl-C in the first part's second step
             raise KeyboardInterrupt
         return real_loss(self, batch)
 
     monkeypatch.setattr(tuning.WhisperTuner, "_loss", interrupted)
-    code, out, err = cli("finetune", "--json", "--epochs", "2", "--encoder-layers", "1")
+    args = ("finetune", "--json", "--epochs", "2", "--encoder-layers", "1")
+    code, out, err = cli(*args)
     assert code == 130 and "again to go on" in err and out == "", (code, out, err, calls)
     checkpoint = next((home / "asr").rglob("*.pt"))
     monkeypatch.setattr(tuning.WhisperTuner, "_loss", real_loss)
-    resumed = {}
+    resumed = []
     real_load = tuning.WhisperTuner.load
 
     def spy(self, path, key):
         state = real_load(self, path, key)
-        resumed["step"] = state.step if state else None
+        resumed.append(state.step if state else None)
         return state
 
     monkeypatch.setattr(tuning.WhisperTuner, "load", spy)
-    code, out, err = cli("finetune", "--json", "--epochs", "2", "--encoder-layers", "1")
+    code, out, err = cli(*args)
     assert code == 0, err
-    assert resumed["step"] == 2  # went on from the checkpoint, not from the start
-    assert not checkpoint.exists()
+    assert resumed[0] == 1  # went on from the checkpoint, not from the start
+    assert not checkpoint.exists() and not (home / "asr" / "default" / "work").exists()
     summary = json.loads(out)
-    assert summary["train"] + summary["test"] == len(SENTENCES) and summary["test"] >= 1
-    assert summary["activated"] == (summary["wer_after"] < summary["wer_before"])
+    # 22 sentences are too few words for the fixed split: each is held out once
+    assert summary["method"] == "cross-validation" and summary["parts"] == FOLDS
+    assert summary["sentences"] == len(SENTENCES) == len(summary["held_out"])
+    assert len(resumed) == FOLDS + summary["activated"]  # a model per part, then the final one
+    low, high = summary["interval"]
+    assert low <= summary["change"] <= high
+    leaks_before, leaks_after = summary["prompt_leaks"]
+    assert summary["activated"] == (high < 0 and leaks_after <= leaks_before)
+    for sentence in summary["held_out"]:  # no model wrote its prompt's sentences
+        assert not writes_the_prompt(sentence["after"]), sentence
+    refs = [h["reference"] for h in summary["held_out"]]
+    after = corpus_wer(refs, [h["after"] for h in summary["held_out"]])
+    assert after == pytest.approx(summary["wer_after"], abs=1e-4)
     store = Store()
     runs = store.finetunes("default")
     store.close()
     assert len(runs) == 1 and runs[0]["wer_before"] == pytest.approx(
         summary["wer_before"], abs=1e-4
     )
+    assert runs[0]["details"]["interval"] == summary["interval"]
     settings = load_settings()
     if summary["activated"]:
         folder = Path(summary["path"])
@@ -120,7 +205,8 @@ def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
         code, out, err = cli("finetune", "--rollback")
         assert code == 0 and "shipped whisper-base" in out
         assert registry.adapted(settings, "whisper-base") is None
-    else:  # not better: not used, and its folder not kept
+    else:  # not better beyond noise: not used, and its folder not kept
+        assert summary["more_sentences"] is None or summary["more_sentences"] >= 10
         assert not Path(summary["path"]).exists()
         assert registry.adapted(settings, "whisper-base") is None
         code, _, err = cli("finetune", "--rollback")

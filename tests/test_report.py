@@ -174,6 +174,9 @@ def _expected(store, learner, rows, now):
                               for d, s in sorted(by_day.items())],
             "wer_before": 0.21 if learner == "ana" else None,
             "wer_after": 0.12 if learner == "ana" else None,
+            "wer_change": -0.4286 if learner == "ana" else None,
+            "wer_interval": [-0.6, -0.25] if learner == "ana" else None,
+            "wer_sentences": 40 if learner == "ana" else None,
             "sounds": [],  # no sound errors seeded here: tests/test_sounds_progress.py
         },  # fmt: skip
         "vocabulary": {
@@ -328,4 +331,6 @@ def test_the_terminal_report(cli, monkeypatch):
         "7-day streak",
     ):
         assert text in out, text  # fmt: skip
+    # the fine-tune's measured gain and how sure it is, as finetune showed it
+    assert "-43%, 90% interval -60% to -25%, 40 held-out sentences" in " ".join(out.split())
     assert any(c in out for c in "▁▂▃▄▅▆▇█")

@@ -207,3 +207,47 @@ def test_the_learner_prompt_is_used_with_whisper_base_only(whisper_base, whisper
 
     custom = override(copy.deepcopy(settings), asr__initial_prompt="")
     assert registry.create("asr", "whisper-base", custom).initial_prompt is None
+
+
+class Decoder:
+    """faster-whisper's ``transcribe`` as far as WhisperASR uses it: text per prompt."""
+
+    def __init__(self, prompted: str, plain: str) -> None:
+        self.texts = {True: prompted, False: plain}
+        self.prompts: list = []
+
+    def transcribe(self, samples, initial_prompt=None, **_):
+        from types import SimpleNamespace
+
+        self.prompts.append(initial_prompt)
+        seg = SimpleNamespace(text=self.texts[initial_prompt is not None], no_speech_prob=0.01,
+                              avg_logprob=-0.2, words=[])  # fmt: skip
+        return iter([seg]), None
+
+
+@pytest.mark.parametrize(
+    ("prompted", "plain", "heard", "decodes"),
+    [  # Whisper copying its prompt over what was said: the plain decoding is used
+        ("My brother don't like coffee, so I need to take some clothes out.",
+         "My luggage is too heavy, so I need to take some clothes out.",
+         "My luggage is too heavy, so I need to take some clothes out.", 2),
+        # the learner said it: heard without the prompt too, so the mistake is kept
+        ("My brother don't like coffee.", "My brother doesn't like coffee.",
+         "My brother don't like coffee.", 2),
+        # no clause of the prompt: one decoding
+        ("She has three cats.", "-", "She has three cats.", 1),
+    ],
+)  # fmt: skip
+def test_a_copied_prompt_clause_is_decoded_again_without_the_prompt(
+    prompted, plain, heard, decodes
+):
+    from im4talkin.asr.whisper import WhisperASR, prompt_clauses
+    from im4talkin.config import LEARNER_PROMPT
+
+    asr = object.__new__(WhisperASR)
+    asr.beam_size, asr.initial_prompt = 5, LEARNER_PROMPT
+    asr.clauses = prompt_clauses(LEARNER_PROMPT)
+    asr.model = Decoder(prompted, plain)
+    assert asr.transcribe(np.zeros(16_000, dtype=np.float32)) == heard
+    assert len(asr.model.prompts) == decodes and asr.model.prompts[0] == LEARNER_PROMPT
+    assert ["she", "have", "three", "cat"] in asr.clauses and ["um"] not in asr.clauses

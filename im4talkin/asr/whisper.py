@@ -7,6 +7,7 @@ search, no timestamps. Settings are measured in ``bench/mistake_survival.py``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,33 @@ timestamps (enroll). On Piper speech such tails had no-speech probability 0.42-0
 log-probability -0.6 to -1.3; the real segments had no-speech probability below 0.1."""
 
 
+ECHO_WORDS = 3
+"""A clause of the prompt this long, written word for word, may be Whisper copying its prompt
+instead of listening ("My luggage is too heavy" came out as "My brother don't like coffee"
+from a model adapted on 14 sentences)..."""
+ECHO_HEARD = 0.5
+"""...and it is taken as a copy when the same audio decoded without the prompt has fewer than
+this share of the clause's words; then that decoding is used."""
+
+WORD = re.compile(r"[a-z0-9']+")
+
+
+def _words(text: str) -> list[str]:
+    return WORD.findall(text.lower().replace("’", "'"))
+
+
+def prompt_clauses(prompt: str) -> list[list[str]]:
+    """The prompt's clauses of :data:`ECHO_WORDS` words or more, as lowercase words."""
+    clauses = [_words(c) for c in re.split(r"[.,;!?]", prompt)]
+    return [c for c in clauses if len(c) >= ECHO_WORDS]
+
+
+def echoes(clauses: list[list[str]], text: str) -> list[list[str]]:
+    """The clauses written word for word (on word boundaries) in ``text``."""
+    heard = f" {' '.join(_words(text))} "
+    return [c for c in clauses if f" {' '.join(c)} " in heard]
+
+
 class WhisperASR:
     """One loaded Whisper model; :meth:`transcribe` takes 16 kHz mono float32 samples."""
 
@@ -50,6 +78,7 @@ class WhisperASR:
         self.name = name
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt or None
+        self.clauses = prompt_clauses(initial_prompt or "")
         try:
             self.model = WhisperModel(
                 str(model_dir),
@@ -84,12 +113,22 @@ class WhisperASR:
         return text, [(w.word, float(w.probability)) for seg in segments for w in seg.words or []]
 
     def _segments(self, samples: np.ndarray, word_timestamps: bool = False) -> list:
+        kept = self._decode(samples, word_timestamps, self.initial_prompt)
+        copied = echoes(self.clauses, " ".join(seg.text for seg in kept))
+        if copied:  # said, or copied from the prompt? ask again without it
+            plain = self._decode(samples, word_timestamps, None)
+            heard = set(_words(" ".join(seg.text for seg in plain)))
+            if any(sum(w in heard for w in c) < ECHO_HEARD * len(c) for c in copied):
+                return plain
+        return kept
+
+    def _decode(self, samples: np.ndarray, word_timestamps: bool, prompt: str | None) -> list:
         segments, _info = self.model.transcribe(
             samples,
             language="en",
             task="transcribe",
             beam_size=self.beam_size,
-            initial_prompt=self.initial_prompt,
+            initial_prompt=prompt,
             word_timestamps=word_timestamps,
             **VERBATIM,
         )

@@ -1,16 +1,16 @@
 """``im4talkin finetune``: adapt speech recognition to the learner's voice, measured.
 
-About a fifth of the enrolled sentences (chosen by sentence, so never trained on) are held
-out; the word error rate on them is measured before and after with the recogniser as it
-runs in ``talk``, and the adapted model is put in use only if it is better. Training saves a
-checkpoint every epoch and on Ctrl-C, and a rerun over the same recordings resumes from it.
+The word error rate is measured before and after on sentences never trained on, with the
+recogniser as it runs in ``talk`` (a fixed fifth of the sentences, or each sentence once by
+cross-validation when that fifth is too small to decide; :mod:`im4talkin.finetune.adapt`),
+and the adapted model is put in use only if it is better beyond noise and writes no more of
+its prompt than the one in use. Training saves a checkpoint every epoch and on Ctrl-C, and a
+rerun over the same recordings goes on from it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import time
 from datetime import datetime
 from pathlib import Path
@@ -25,10 +25,13 @@ from ..audio.io import load_audio
 from ..config import Settings, load_settings, override
 from ..errors import InputError
 from ..finetune.jobs import job_for
-from ..finetune.runs import active_run, corpus_wer, learner_dir, split
+from ..finetune.runs import active_run, learner_dir
 from ..store.db import Store
 
 MIN_SENTENCES = 20
+EPOCHS = 4
+ENCODER_LAYERS = 3
+"""Chosen on dev sentences (bench/finetune_dev.py; bench/RESULTS.md)."""
 
 
 def _rollback(store: Store, settings: Settings, console: Console, json_out: bool) -> None:
@@ -52,10 +55,15 @@ def _rollback(store: Store, settings: Settings, console: Console, json_out: bool
 
 def finetune(
     learner: Annotated[str | None, typer.Option(help="Whose voice.")] = None,
-    epochs: Annotated[int, typer.Option(min=1, max=50, help="Passes over the recordings.")] = 5,
+    epochs: Annotated[
+        int,
+        typer.Option(
+            min=1, max=50, help="At most this many passes (it stops sooner when no better)."
+        ),
+    ] = EPOCHS,
     encoder_layers: Annotated[
-        int, typer.Option(min=0, max=6, help="Top encoder layers trained (0: decoder only).")
-    ] = 2,
+        int, typer.Option(min=1, max=6, help="Top encoder layers trained (the decoder is kept).")
+    ] = ENCODER_LAYERS,
     rollback: Annotated[
         bool, typer.Option("--rollback", help="Go back to the model in use before.")
     ] = False,
@@ -80,95 +88,119 @@ def finetune(
 
 
 def _run(store: Store, job, console: Console, json_out: bool, epochs: int) -> None:
-    from ..finetune.tuner import Example
+    from ..finetune.adapt import Run
 
     settings = job.settings
     name, who = job.name, settings.learner
     rows = [r for r in store.readings(who) if r["audio"] and Path(r["audio"]).is_file()]
-    train, test = split(rows)
-    if len(rows) < MIN_SENTENCES or not test or not train:
+    if len(rows) < MIN_SENTENCES:
         raise InputError(
             f"fine-tuning needs at least {MIN_SENTENCES} sentences read aloud and {who} has "
             f"{len(rows)}: read more with 'im4talkin enroll'"
         )
     started = time.perf_counter()
     clips = {r["id"]: load_audio(Path(r["audio"])).samples for r in rows}
-    console.print(f"{len(train)} recordings to learn from, {len(test)} held out to measure.")
     current = active_run(store, who, name)
-
-    def wer(adapted: Path | None) -> float:
-        asr = job.recogniser(adapted)
-        return corpus_wer(
-            [r["reference"] for r in test], [asr.transcribe(clips[r["id"]]) for r in test]
-        )
-
-    with console.status("measuring the recogniser in use on the held-out sentences..."):
-        before = wer(Path(current["details"]["path"]) if current else None)
-    tuner = job.tuner()
-    key = hashlib.sha256(
-        json.dumps([*job.identity(), sorted(r["audio"] for r in train)]).encode()
-    ).hexdigest()
-    work = learner_dir(who) / "work" / f"{name}.pt"
-    state = tuner.load(work, key)
     with Progress(
         "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=console, transient=True,
     ) as bar:  # fmt: skip
-        task = bar.add_task("reading your recordings", total=len(train))
-        items = tuner.encode(
-            [Example(clips[r["id"]], r["reference"]) for r in train],
-            lambda n: bar.advance(task, n),
-        )
-        steps = epochs * -(-len(items) // tuner.batch_size)
-        task = bar.add_task(
-            "adapting to your voice", total=steps, completed=state.step if state else 0
-        )
-        latest = {"state": state}
+        task = {"id": None}
 
-        def step(s, loss):
-            latest["state"] = s
-            bar.update(task, completed=s.step, description=f"adapting (loss {loss:.2f})")
+        def event(kind: str, info: dict) -> None:
+            if kind in ("measure", "encode", "train"):
+                if task["id"] is not None:
+                    bar.remove_task(task["id"])
+                what = {
+                    "measure": "listening with the recogniser in use",
+                    "encode": "reading your recordings",
+                    "train": f"adapting to your voice ({info.get('name', '')})",
+                }[kind]
+                task["id"] = bar.add_task(what, total=info["total"], completed=info.get("done", 0))
+            elif kind == "step":
+                bar.update(task["id"], completed=info["step"],
+                           description=f"adapting (loss {info['loss']:.2f})")  # fmt: skip
+            elif task["id"] is not None:
+                bar.advance(task["id"], info.get("n", 1))
 
+        run = Run(
+            job, rows, clips, Path(current["details"]["path"]) if current else None,
+            learner_dir(who) / "work", epochs, event,
+        )  # fmt: skip
+        how = (
+            f"{len(run.parts[0])} of {len(rows)} sentences held out to measure"
+            if run.method == "split"
+            else f"each of the {len(rows)} sentences held out once ({run.method}, "
+            f"{len(run.parts)} parts)"
+        )
+        console.print(f"{len(rows)} recordings; {how}.")
+        folder = learner_dir(who) / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
         try:
-            state = tuner.train(
-                items, epochs, state, on_step=step, on_epoch=lambda s: tuner.save(work, s, key)
-            )
+            outcome = run.run(folder)
         except KeyboardInterrupt:
-            if latest["state"] is not None:
-                tuner.save(work, latest["state"], key)
             console.print("stopped; run 'im4talkin finetune' again to go on from here.")
             raise typer.Exit(130) from None
-    folder = learner_dir(who) / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
-    with console.status("saving and measuring the adapted model..."):
-        job.export(tuner, folder)
-        after = wer(folder)
-    better = after < before
+    gain = outcome.gain
     details = {
         "path": str(folder),
-        "train": len(train),
-        "test": len(test),
-        "epochs": epochs,
+        "method": outcome.method,
+        "parts": outcome.parts,
+        "sentences": gain.sentences,
+        "words": gain.words,
+        "change": round(gain.change, 4),
+        "interval": [round(gain.low, 4), round(gain.high, 4)],
+        "prompt_leaks": [outcome.leaks_before, outcome.leaks_after],
+        "epochs": outcome.epochs,
+        "max_epochs": epochs,
+        "more_sentences": None if outcome.better else gain.more_sentences(),
         "identity": job.identity(),
-        "loss_first": round(state.losses[0], 4) if state.losses else None,
-        "loss_last": round(state.losses[-1], 4) if state.losses else None,
         "seconds": round(time.perf_counter() - started, 1),
         "previous": current["id"] if current else None,
     }
-    run_id = store.add_finetune(who, settings.profile, name, before, after, better, details)
-    if not better:
-        shutil.rmtree(folder, ignore_errors=True)
-    work.unlink(missing_ok=True)
-    summary = {"learner": who, "asr": name, "run": run_id, "wer_before": round(before, 4),
-               "wer_after": round(after, 4), "activated": better} | details  # fmt: skip
+    better = outcome.better
+    run_id = store.add_finetune(
+        who, settings.profile, name, gain.before, gain.after, better, details
+    )
+    run.clean()
+    summary = {"learner": who, "asr": name, "run": run_id, "wer_before": round(gain.before, 4),
+               "wer_after": round(gain.after, 4), "activated": better} | details  # fmt: skip
     if json_out:
-        print(json.dumps(summary))
+        held = [  # what each held-out sentence came out as, before and after
+            {"reference": r["reference"], "before": outcome.before[r["id"]],
+             "after": outcome.after[r["id"]]}
+            for r in rows if r["id"] in outcome.after
+        ]  # fmt: skip
+        print(json.dumps(summary | {"held_out": held}))
         return
-    verdict = (
-        "[green]now in use[/] (im4talkin finetune --rollback goes back)"
-        if better
-        else "[yellow]not better, so not used[/]"
-    )
     console.print(
-        f"word error rate on {len(test)} held-out sentences: {before:.1%} -> {after:.1%}; "
-        f"the adapted model is {verdict}."
+        f"word error rate on {gain.sentences} held-out sentences ({gain.words} words): "
+        f"{gain.before:.1%} -> {gain.after:.1%}, {describe(details)}."
     )
+    if better:
+        console.print("The adapted model is [green]now in use[/] "
+                      "(im4talkin finetune --rollback goes back).")  # fmt: skip
+    else:
+        console.print(f"The adapted model is [yellow]not used[/]: {verdict(details)}")
+
+
+def describe(details: dict) -> str:
+    """ "-21% (90% interval -35% to -8%)": the measured change and its uncertainty."""
+    low, high = details["interval"]
+    return f"{details['change']:+.0%} (90% interval {low:+.0%} to {high:+.0%})"
+
+
+def verdict(details: dict) -> str:
+    """Why an adapted model is not used, and what to do about it."""
+    before, after = details.get("prompt_leaks", [0, 0])
+    if after > before:
+        return (
+            f"it wrote words of its prompt that were not said in {after} sentences "
+            f"(the shipped model: {before}), so it keeps the shipped one."
+        )
+    more = details.get("more_sentences")
+    if more:
+        return (
+            "the change is within the noise of so few sentences. Read about "
+            f"{more} more with 'im4talkin enroll' and run 'im4talkin finetune' again."
+        )
+    return "it was not better on your held-out sentences, so it keeps the one in use."

@@ -19,10 +19,12 @@ WHISPERS = ("whisper-base", "whisper-tiny")
 
 
 class WhisperJob:
-    def __init__(self, settings: Settings, encoder_layers: int = 2) -> None:
+    def __init__(self, settings: Settings, encoder_layers: int = 2, **options: Any) -> None:
         self.settings = settings
         self.name = settings.asr.name
         self.encoder_layers = encoder_layers
+        self.options = options
+        """More of :class:`~.whisper.WhisperTuner`'s settings (bench/finetune_dev.py)."""
         self.prompt = whisper_prompt(settings, self.name)
 
     def recogniser(self, adapted: Path | None) -> Any:
@@ -44,11 +46,12 @@ class WhisperJob:
 
         model, processor = ct2_to_transformers(self.shipped())
         return WhisperTuner(
-            model, processor, prompt=self.prompt, encoder_layers=self.encoder_layers
-        )
+            model, processor, prompt=self.prompt, encoder_layers=self.encoder_layers,
+            **self.options,
+        )  # fmt: skip
 
     def identity(self) -> list:
-        return [self.name, self.encoder_layers, self.prompt]
+        return [self.name, self.encoder_layers, self.prompt, sorted(self.options.items())]
 
     def export(self, tuner: Any, folder: Path) -> None:
         from .convert import transformers_to_ct2

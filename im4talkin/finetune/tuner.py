@@ -6,7 +6,7 @@ import math
 import os
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,12 @@ class TrainState:
     epoch: int = 0
     step: int = 0
     losses: list[float] | None = None
+    valid: list[float] | None = None
+    """Loss on the validation sentences after each epoch."""
+    best_epoch: int = 0
+    """The epoch whose weights are kept (0: none better than the start)."""
+    stopped: bool = False
+    """Stopped early: the validation loss had stopped falling."""
 
 
 class Tuner:
@@ -43,6 +49,25 @@ class Tuner:
         import torch
 
         self.torch = torch
+        self._initial: dict | None = None
+        self._best: dict | None = None
+
+    def _weights(self) -> dict:
+        names = {id(p): n for n, p in self.model.named_parameters()}
+        return {names[id(p)]: p.detach().clone() for p in self.params}
+
+    def _set(self, weights: dict) -> None:
+        params = dict(self.model.named_parameters())
+        with self.torch.no_grad():
+            for name, value in weights.items():
+                params[name].copy_(value)
+
+    def reset(self) -> None:
+        """Back to the weights before any training, with a fresh optimizer (the next fold)."""
+        if self._initial is not None:
+            self._set(self._initial)
+        self.optimizer.state.clear()  # Adam's moments and step counts
+        self._best = None
 
     def _loss(self, batch) -> Any:
         raise NotImplementedError
@@ -64,14 +89,26 @@ class Tuner:
         state: TrainState | None = None,
         on_step: Callable[[TrainState, float], None] | None = None,
         on_epoch: Callable[[TrainState], None] | None = None,
+        valid=None,
+        patience: int = 1,
     ) -> TrainState:
-        """Train from ``state`` (epoch and step reached, for a resumed run) to ``epochs``."""
+        """Train from ``state`` (epoch and step reached, for a resumed run) to ``epochs``.
+
+        With ``valid`` items, their loss is measured before training and after each epoch;
+        training stops once it has not fallen for ``patience`` epochs, and the weights of the
+        best epoch are kept (the starting ones if no epoch beat them).
+        """
+        if self._initial is None:
+            self._initial = self._weights()
         state = state or TrainState()
         if state.losses is None:
             state.losses = []
+        if valid and state.valid is None:
+            state.valid = [self.evaluate(valid)]
+            self._best = self._weights()
         steps_per_epoch = math.ceil(len(items) / self.batch_size)
         self.model.train()
-        while state.epoch < epochs:
+        while state.epoch < epochs and not state.stopped:
             order = list(range(len(items)))
             random.Random(self.seed + state.epoch).shuffle(order)
             first = state.step - state.epoch * steps_per_epoch  # resume inside an epoch
@@ -89,8 +126,19 @@ class Tuner:
                 if on_step:
                     on_step(state, state.losses[-1])
             state.epoch += 1
+            if valid:
+                state.valid.append(self.evaluate(valid))
+                self.model.train()
+                if state.valid[-1] < min(state.valid[:-1]):
+                    state.best_epoch, self._best = state.epoch, self._weights()
+                elif state.epoch - state.best_epoch >= patience:
+                    state.stopped = True
+            else:
+                state.best_epoch = state.epoch
             if on_epoch:
                 on_epoch(state)
+        if valid and self._best is not None:
+            self._set(self._best)
         self.model.eval()
         return state
 
@@ -99,15 +147,15 @@ class Tuner:
     def save(self, path: Path, state: TrainState, key: str) -> None:
         """Trainable weights, optimizer and progress, written atomically."""
         torch = self.torch
-        names = {id(p): n for n, p in self.model.named_parameters()}
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(
             {
                 "key": key,
-                "weights": {names[id(p)]: p.detach().clone() for p in self.params},
+                "weights": self._weights(),
+                "best": self._best,
                 "optimizer": self.optimizer.state_dict(),
-                "state": {"epoch": state.epoch, "step": state.step, "losses": state.losses},
+                "state": asdict(state),
             },
             tmp,
         )
@@ -124,9 +172,9 @@ class Tuner:
             return None
         if saved.get("key") != key:
             return None
-        params = dict(self.model.named_parameters())
-        with torch.no_grad():
-            for name, value in saved["weights"].items():
-                params[name].copy_(value)
+        if self._initial is None:
+            self._initial = self._weights()
+        self._set(saved["weights"])
+        self._best = saved.get("best")
         self.optimizer.load_state_dict(saved["optimizer"])
         return TrainState(**saved["state"])

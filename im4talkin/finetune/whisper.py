@@ -3,11 +3,11 @@
 The bundled CTranslate2 weights are loaded into ``WhisperForConditionalGeneration``
 (:mod:`.convert`). Whisper's encoder always reads 30 s of audio, which is most of the cost on
 a CPU, so the bottom encoder layers stay frozen and their output is computed once per
-recording; the top ``encoder_layers`` layers and the whole decoder are trained (full
-fine-tuning: for a 74M-parameter model this needs no adapter). Labels are the sentences the
-learner *read*, mistakes and all, and the decoder sees the same learner-English prompt that
-recognition uses at run time, so the adapted model keeps writing down what is said.
-"""
+recording; only the top ``encoder_layers`` layers learn the voice. The decoder, Whisper's
+language model, is kept as shipped: trained on 20-50 sentences it learnt to write its
+learner-English prompt ("she has two three cat") and mistakes nobody made. Labels are the
+sentences the learner *read*, and the decoder sees the same prompt that recognition uses at
+run time, so the adapted model keeps writing down what is said."""
 
 from __future__ import annotations
 
@@ -28,12 +28,15 @@ class WhisperTuner(Tuner):
         processor: Any,
         prompt: str = "",
         encoder_layers: int = 2,
-        lr: float = 3e-5,
+        lr: float = 1e-4,
         batch_size: int = 8,
         seed: int = 0,
+        decoder: bool = False,
     ) -> None:
         super().__init__()
         torch = self.torch
+        if not encoder_layers and not decoder:
+            raise ValueError("nothing to train: no encoder layers and the decoder frozen")
         self.model, self.processor = model, processor
         self.prompt = prompt
         self.batch_size = batch_size
@@ -41,7 +44,9 @@ class WhisperTuner(Tuner):
         encoder = model.model.encoder
         self.frozen = len(encoder.layers) - encoder_layers
         model.requires_grad_(False)
-        trainable = [*encoder.layers[self.frozen :], model.model.decoder]
+        trainable = [*encoder.layers[self.frozen :]]
+        if decoder:
+            trainable.append(model.model.decoder)
         if encoder_layers:
             trainable.append(encoder.layer_norm)
         for module in trainable:

@@ -114,6 +114,11 @@ def _speech(readings: list[dict], finetunes: list[dict]) -> dict[str, Any]:
             "wer_before": f["wer_before"],
             "wer_after": f["wer_after"],
             "activated": f["activated"],
+            # how sure the measure is (runs before the paired test have none)
+            "change": f["details"].get("change"),
+            "interval": f["details"].get("interval"),
+            "sentences": f["details"].get("sentences"),
+            "more_sentences": f["details"].get("more_sentences"),
         }
         for f in finetunes
     ]
@@ -129,6 +134,9 @@ def _speech(readings: list[dict], finetunes: list[dict]) -> dict[str, Any]:
         "finetunes": runs,
         "wer_before": active[-1]["wer_before"] if active else None,
         "wer_after": active[-1]["wer_after"] if active else None,
+        "wer_change": active[-1]["change"] if active else None,
+        "wer_interval": active[-1]["interval"] if active else None,
+        "wer_sentences": active[-1]["sentences"] if active else None,
     }
 
 

@@ -128,6 +128,12 @@ def _speech(s: dict[str, Any]) -> Text | None:
             f"  recognition WER {100 * s['wer_before']:.1f}% -> {100 * s['wer_after']:.1f}% "
             "after fine-tuning"
         )
+        if s.get("wer_interval"):
+            low, high = s["wer_interval"]
+            line.append(
+                f" ({s['wer_change']:+.0%}, 90% interval {low:+.0%} to {high:+.0%}, "
+                f"{s['wer_sentences']} held-out sentences)"
+            )
     return line
 
 
