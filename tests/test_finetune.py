@@ -75,7 +75,9 @@ def test_the_gain_is_only_better_beyond_noise():
     mixed = [(1, 10)] * 20 + [(3, 10)] * 20  # as many sentences worse as better
     noise = paired_gain(words, mixed)
     assert noise.change == pytest.approx(0.0) and not noise.better and noise.low < 0 < noise.high
-    assert noise.more_sentences() is None  # no sign of help: reading more would not say
+    assert noise.more_sentences() == 40  # no sign of help from 40: read as many again...
+    many = paired_gain(words * 4, mixed * 4)
+    assert not many.better and many.more_sentences() is None  # ...but not after 160
     hint = paired_gain(words[:8], [(1, 10)] * 3 + [(2, 10)] * 4 + [(3, 10)])
     assert hint.change < 0 and not hint.better and hint.more_sentences() >= 10
     worse = paired_gain(words, [(3, 10)] * 40)
@@ -211,3 +213,50 @@ def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
         assert registry.adapted(settings, "whisper-base") is None
         code, _, err = cli("finetune", "--rollback")
         assert code == 2 and "nothing to roll back" in err
+
+
+SPEAKER = Path(__file__).resolve().parents[2] / "shared/data/speechocean762/speakers/0135"
+
+
+@pytest.mark.skipif(not SPEAKER.exists(), reason="../shared/data is not beside this checkout")
+def test_twenty_real_recordings_either_improve_held_out_wer_or_are_refused(cli, home, tmp_path):
+    """A real Mandarin-L1 adult's 20 read sentences (speechocean762): every sentence held out
+    once; the adapted model is used only if its cross-validated WER is better beyond noise."""
+    lines = [x.split("\t") for x in (SPEAKER / "text.tsv").read_text().splitlines()[1:]]
+    assert len(lines) == 20
+    text = tmp_path / "mine.txt"
+    text.write_text("".join(f"{t.strip().capitalize()}\n" for _, _, t in lines))
+    wavs = sum((["--input-audio", str(SPEAKER / f"{u}.wav")] for u, _, _ in lines), [])
+    code, _, err = cli("enroll", "--passages", str(text), "--json", *wavs)
+    assert code == 0, err
+    code, out, err = cli("finetune", "--json", "--epochs", "2", "--encoder-layers", "2")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["method"] == "cross-validation" and summary["sentences"] == 20
+    held = summary["held_out"]
+    refs = [h["reference"] for h in held]
+    before = corpus_wer(refs, [h["before"] for h in held])
+    after = corpus_wer(refs, [h["after"] for h in held])
+    assert (before, after) == pytest.approx((summary["wer_before"], summary["wer_after"]), abs=1e-4)
+    for sentence in held:
+        assert not writes_the_prompt(sentence["after"]), sentence
+    settings = load_settings()
+    if summary["activated"]:
+        assert after < before and summary["interval"][1] < 0
+        assert registry.adapted(settings, "whisper-base") == Path(summary["path"])
+    else:
+        assert registry.adapted(settings, "whisper-base") is None
+        assert not Path(summary["path"]).exists()
+
+
+def test_finetune_says_why_a_model_is_not_used():
+    from im4talkin.cli.finetune import describe, verdict
+
+    noise = {"change": -0.12, "interval": [-0.3, 0.05], "prompt_leaks": [1, 1],
+             "more_sentences": 40}  # fmt: skip
+    assert describe(noise) == "-12% (90% interval -30% to +5%)"
+    assert "Read about 40 more with 'im4talkin enroll'" in verdict(noise)
+    copies = noise | {"prompt_leaks": [0, 2]}
+    assert "wrote words of its prompt that were not said in 2 sentences" in verdict(copies)
+    worse = noise | {"change": 0.1, "more_sentences": None}
+    assert "was not better" in verdict(worse)

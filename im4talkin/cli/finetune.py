@@ -105,21 +105,22 @@ def _run(store: Store, job, console: Console, json_out: bool, epochs: int) -> No
         "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=console, transient=True,
     ) as bar:  # fmt: skip
-        task = {"id": None}
+        task: dict = {"id": None}
 
         def event(kind: str, info: dict) -> None:
             if kind in ("measure", "encode", "train"):
                 if task["id"] is not None:
                     bar.remove_task(task["id"])
                 what = {
-                    "measure": "listening with the recogniser in use",
+                    "measure": f"listening with the {info.get('model')} model",
                     "encode": "reading your recordings",
-                    "train": f"adapting to your voice ({info.get('name', '')})",
+                    "train": f"adapting to your voice ({info.get('name')})",
                 }[kind]
                 task["id"] = bar.add_task(what, total=info["total"], completed=info.get("done", 0))
+                task["name"] = info.get("name")
             elif kind == "step":
                 bar.update(task["id"], completed=info["step"],
-                           description=f"adapting (loss {info['loss']:.2f})")  # fmt: skip
+                           description=f"adapting ({task['name']}, loss {info['loss']:.2f})")  # fmt: skip
             elif task["id"] is not None:
                 bar.advance(task["id"], info.get("n", 1))
 

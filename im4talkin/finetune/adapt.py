@@ -172,7 +172,7 @@ class Run:
         """Measure (and for a split, train) as :func:`held_out_parts` says; ``final``: where
         the adapted model goes if it is better."""
         held = [r for part in self.parts for r in part]
-        self.events("measure", {"total": len(held)})
+        self.events("measure", {"total": len(held), "model": "in use"})
         before = self.transcribe(self.current, held)
         done = self._done()
         after: dict[int, str] = {}
@@ -186,6 +186,7 @@ class Run:
             ids = {r["id"] for r in part}
             folder = final if self.method == "split" else self.work / name
             state = self.train(name, [r for r in self.rows if r["id"] not in ids], folder)
+            self.events("measure", {"total": len(part), "model": "adapted"})
             heard = self.transcribe(folder, part)
             if folder != final:
                 shutil.rmtree(folder, ignore_errors=True)

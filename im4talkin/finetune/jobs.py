@@ -41,8 +41,13 @@ class WhisperJob:
         return whisper_base_dir() if self.name == "whisper-base" else whisper_tiny_dir()
 
     def tuner(self) -> Any:
+        import transformers
+
         from .convert import ct2_to_transformers
         from .whisper import WhisperTuner
+
+        transformers.logging.set_verbosity_error()  # no load reports or progress bars
+        transformers.utils.logging.disable_progress_bar()
 
         model, processor = ct2_to_transformers(self.shipped())
         return WhisperTuner(
