@@ -196,12 +196,17 @@ def verdict(details: dict) -> str:
     if after > before:
         return (
             f"it wrote words of its prompt that were not said in {after} sentences "
-            f"(the shipped model: {before}), so it keeps the shipped one."
+            f"(the model in use: {before}), so the one in use stays."
         )
     more = details.get("more_sentences")
     if more:
+        why = (
+            "the gain is within the noise of so few sentences"
+            if details["change"] < 0
+            else "no gain showed yet with so few sentences"
+        )
         return (
-            "the change is within the noise of so few sentences. Read about "
-            f"{more} more with 'im4talkin enroll' and run 'im4talkin finetune' again."
+            f"{why}. Read about {more} more with 'im4talkin enroll' and run "
+            "'im4talkin finetune' again."
         )
     return "it was not better on your held-out sentences, so it keeps the one in use."

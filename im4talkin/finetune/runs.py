@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import data_dir, safe_name
@@ -149,9 +149,6 @@ class Gain:
     def better(self) -> bool:
         """Fewer errors beyond noise: even the interval's upper end is an improvement."""
         return self.high < 0
-
-    def as_dict(self) -> dict:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
 
     def more_sentences(self) -> int | None:
         """About how many more sentences to read for this change to be clear of noise. With
