@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..reading import words_of
 
 VERBATIM = {
     "temperature": 0.0,
@@ -42,22 +43,16 @@ ECHO_HEARD = 0.5
 """...and it is taken as a copy when the same audio decoded without the prompt has fewer than
 this share of the clause's words; then that decoding is used."""
 
-WORD = re.compile(r"[a-z0-9']+")
-
-
-def _words(text: str) -> list[str]:
-    return WORD.findall(text.lower().replace("’", "'"))
-
 
 def prompt_clauses(prompt: str) -> list[list[str]]:
     """The prompt's clauses of :data:`ECHO_WORDS` words or more, as lowercase words."""
-    clauses = [_words(c) for c in re.split(r"[.,;!?]", prompt)]
+    clauses = [words_of(c) for c in re.split(r"[.,;!?]", prompt)]
     return [c for c in clauses if len(c) >= ECHO_WORDS]
 
 
 def echoes(clauses: list[list[str]], text: str) -> list[list[str]]:
     """The clauses written word for word (on word boundaries) in ``text``."""
-    heard = f" {' '.join(_words(text))} "
+    heard = f" {' '.join(words_of(text))} "
     return [c for c in clauses if f" {' '.join(c)} " in heard]
 
 
@@ -117,7 +112,7 @@ class WhisperASR:
         copied = echoes(self.clauses, " ".join(seg.text for seg in kept))
         if copied:  # said, or copied from the prompt? ask again without it
             plain = self._decode(samples, word_timestamps, None)
-            heard = set(_words(" ".join(seg.text for seg in plain)))
+            heard = set(words_of(" ".join(seg.text for seg in plain)))
             if any(sum(w in heard for w in c) < ECHO_HEARD * len(c) for c in copied):
                 return plain
         return kept
