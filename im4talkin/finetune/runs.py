@@ -69,6 +69,11 @@ def _bucket(salt: str, passage: str, sentence: int) -> int:
     return int.from_bytes(hashlib.sha1(f"{salt}{passage}:{sentence}".encode()).digest()[:4])
 
 
+def _shuffled(rows: list[dict], salt: str) -> list[tuple[str, int]]:
+    """The (passage, sentence) pairs of ``rows``, once each, in a fixed order set by ``salt``."""
+    return sorted({(r["passage"], r["sentence"]) for r in rows}, key=lambda s: _bucket(salt, *s))
+
+
 def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """(train, test) readings: a sentence is always on the same side."""
     train = [r for r in rows if not held_out(r["passage"], r["sentence"])]
@@ -78,18 +83,14 @@ def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
 
 def folds(rows: list[dict], k: int = FOLDS) -> list[list[dict]]:
     """``rows`` in ``k`` held-out parts of near-equal size; the takes of a sentence stay together."""
-    sentences = sorted(
-        {(r["passage"], r["sentence"]) for r in rows}, key=lambda s: _bucket("f", *s)
-    )
+    sentences = _shuffled(rows, "f")
     part = {s: i % k for i, s in enumerate(sentences)}
     return [[r for r in rows if part[(r["passage"], r["sentence"])] == i] for i in range(k)]
 
 
 def validation(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """(train, valid): about :data:`VALID` of the sentences (at least one) to stop training on."""
-    sentences = sorted(
-        {(r["passage"], r["sentence"]) for r in rows}, key=lambda s: _bucket("v", *s)
-    )
+    sentences = _shuffled(rows, "v")
     aside = set(sentences[: max(1, round(VALID * len(sentences)))]) if len(sentences) > 1 else set()
     key = lambda r: (r["passage"], r["sentence"])  # noqa: E731
     return [r for r in rows if key(r) not in aside], [r for r in rows if key(r) in aside]
