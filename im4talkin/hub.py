@@ -25,6 +25,7 @@ from pathlib import Path
 from .catalog import hash_file, sha256_file
 from .errors import ConfigError, ModelError, StorageError
 from .paths import ensure_writable, models_dir
+from .store.files import write_file
 
 
 @dataclass(frozen=True)
@@ -276,16 +277,7 @@ def _drop(link: Path) -> None:
 
 
 def _write_stamps(stamps: dict) -> None:
-    tmp = _stamps().with_suffix(f".{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(stamps, indent=1))
-        os.replace(tmp, _stamps())
-    except OSError as err:
-        raise StorageError(
-            f"cannot write {_stamps()} ({err.strerror or err}); free some disk space"
-        ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_file(_stamps(), json.dumps(stamps, indent=1), fix="free some disk space")
 
 
 def remove(model: HubModel) -> int:

@@ -175,7 +175,7 @@ def test_passages_files_and_bad_input(cli, speech, home, tmp_path):
                          "--input-audio", str(speech("I like green tea.")))  # fmt: skip
     assert code == 0, err
     row = json.loads(out)
-    assert row["passage"] == "file:mine" and row["reference"] == "The cat sat on the mat."
+    assert row["passage"].startswith("file:mine:") and row["reference"] == "The cat sat on the mat."
     assert row["score"] < 50  # the wrong sentence was read
     empty = tmp_path / "empty.txt"
     empty.write_text("# nothing\n")

@@ -162,7 +162,7 @@ def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
     args = ("finetune", "--json", "--epochs", "2", "--encoder-layers", "1")
     code, out, err = cli(*args)
     assert code == 130 and "again to go on" in err and out == "", (code, out, err, calls)
-    checkpoint = next((home / "asr").rglob("*.pt"))
+    checkpoint = next((home / "learners").rglob("*.pt"))
     monkeypatch.setattr(tuning.WhisperTuner, "_loss", real_loss)
     resumed = []
     real_load = tuning.WhisperTuner.load
@@ -176,7 +176,7 @@ def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
     code, out, err = cli(*args)
     assert code == 0, err
     assert resumed[0] == 1  # went on from the checkpoint, not from the start
-    assert not checkpoint.exists() and not (home / "asr" / "default" / "work").exists()
+    assert not checkpoint.exists() and not list((home / "learners").rglob("work"))
     summary = json.loads(out)
     # 22 sentences are too few words for the fixed split: each is held out once
     assert summary["method"] == "cross-validation" and summary["parts"] == FOLDS

@@ -1,5 +1,3 @@
-import sqlite3
-
 import pytest
 
 from im4talkin.errors import StorageError
@@ -37,7 +35,7 @@ def test_a_turn_number_is_saved_once(home):
     store = Store()
     sid = store.start_session("ana", SessionInfo("travel", "B1", "embedded", "qwen"), "Hi?")
     store.save_turn(sid, _result(1))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StorageError, match="UNIQUE"):
         store.save_turn(sid, _result(1))
 
 

@@ -76,7 +76,7 @@ def test_a_version_2_database_is_migrated_and_still_reported(home):
         (json.dumps(old),),
     )
     conn.commit()
-    assert migrate(conn) == len(MIGRATIONS)
+    assert migrate(conn, home) == len(MIGRATIONS)
     conn.close()
     store = Store()
     history = load_history(store, "ana")

@@ -148,24 +148,27 @@ def speech_span(clip: Clip, pad_s: float = 0.25) -> Clip:
     return Clip(samples[start:end], source=clip.source, notes=clip.notes)
 
 
-def write_flac(path: Path, samples: np.ndarray) -> Path:
-    """Store a learner recording as 16-bit FLAC at 16 kHz."""
-    return _write(path, samples, SAMPLE_RATE, "FLAC")
+def write_flac(path: Path, samples: np.ndarray, exclusive: bool = False) -> Path:
+    """Store a learner recording as 16-bit FLAC at 16 kHz (StorageError if it cannot be;
+    ``exclusive``: never over a file already there)."""
+    return _write(path, samples, SAMPLE_RATE, "FLAC", exclusive)
 
 
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
+def write_wav(path: Path, samples: np.ndarray, rate: int, exclusive: bool = False) -> Path:
     """A 16-bit PCM WAV."""
-    return _write(path, samples, rate, "WAV")
+    return _write(path, samples, rate, "WAV", exclusive)
 
 
-def _write(path: Path, samples: np.ndarray, rate: int, fmt: str) -> Path:
-    """16-bit audio written to a temp name and renamed, so no half-written file is left."""
-    import os
-
+def _write(path: Path, samples: np.ndarray, rate: int, fmt: str, exclusive: bool) -> Path:
+    """16-bit audio, written whole or not at all (:func:`~im4talkin.store.files.write_file`)."""
     import soundfile as sf
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.{fmt.lower()}")
-    sf.write(str(tmp), samples, rate, format=fmt, subtype="PCM_16")
-    os.replace(tmp, path)
-    return path
+    from ..store.files import write_file
+
+    def encode(tmp: Path) -> None:
+        try:
+            sf.write(str(tmp), samples, rate, format=fmt, subtype="PCM_16")
+        except RuntimeError as err:  # libsndfile's errors (a full disk among them)
+            raise OSError(str(err)) from None
+
+    return write_file(path, encode, exclusive=exclusive)

@@ -8,6 +8,7 @@ the earlier take. ``enroll export DIR`` writes the corpus as a Hugging Face ``au
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -23,10 +24,11 @@ from .. import registry
 from ..audio.io import Clip, load_audio, write_flac
 from ..config import load_settings, override
 from ..errors import InputError, StorageError
-from ..paths import data_dir, safe_name
+from ..paths import safe_name
 from ..progress.xp import gained_line, snapshot
 from ..reading import Reading, assess, with_sounds
 from ..store.db import Store
+from ..store.files import new_path
 from ..tutor.topics import load_topic
 from .record import need_microphone, push_to_talk
 
@@ -39,7 +41,12 @@ _OP_STYLE = {"ok": "green", "sub": "bold red", "del": "red strike", "ins": "yell
 
 
 def _passages(topic: str, passages: Path | None) -> tuple[str, list[str]]:
-    """(passage name, its sentences) from a topic's reading list or a file, one per line."""
+    """(passage name, its sentences) from a topic's reading list or a file, one per line.
+
+    A file's passage is named by its stem and a hash of its sentences
+    (``file:week1:3f2a9c0d1e``): two files called ``week1.txt`` with other sentences are two
+    passages, and an edited file is a new one.
+    """
     if passages is None:
         chosen = load_topic(topic)
         return chosen.name, list(chosen.reading)
@@ -52,7 +59,24 @@ def _passages(topic: str, passages: Path | None) -> tuple[str, list[str]]:
     sentences = [s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#")]
     if not sentences:
         raise InputError(f"--passages {passages} has no sentences: write one sentence per line")
-    return f"file:{passages.stem}", sentences
+    digest = hashlib.sha256("\n".join(sentences).encode()).hexdigest()[:10]
+    return f"file:{passages.stem}:{digest}", sentences
+
+
+def _done(rows: list[dict], name: str, sentences: list[str]) -> set[int]:
+    """The sentences of passage ``name`` read already; a reading stored under a file's old
+    name (``file:<stem>``, before passages had a hash) counts if it is the same sentence."""
+    legacy = name.rsplit(":", 1)[0] if name.startswith("file:") else None
+    return {
+        r["sentence"]
+        for r in rows
+        if r["passage"] == name
+        or (
+            r["passage"] == legacy
+            and r["sentence"] < len(sentences)
+            and r["reference"] == sentences[r["sentence"]]
+        )
+    }
 
 
 def _render(console: Console, reading: Reading) -> None:
@@ -125,7 +149,7 @@ def enroll(
     store = Store()
     console = Console(stderr=json_out)
     try:
-        done = {r["sentence"] for r in store.readings(settings.learner) if r["passage"] == name}
+        done = _done(store.readings(settings.learner), name, sentences)
         todo = [i for i in range(len(sentences)) if i not in done][:count]
         if clips is not None:
             if len(clips) > len(todo):
@@ -150,7 +174,7 @@ def enroll(
             recogniser.warm_up()
             checker = sounds.result()
         before = snapshot(store, settings.learner)
-        folder = data_dir() / "enrolment" / safe_name(settings.learner) / safe_name(name)
+        folder = store.folder(settings.learner) / "enrolment"
         takes = _takes(mic, console, clips)
         for index in todo:
             sentence = sentences[index]
@@ -166,7 +190,7 @@ def enroll(
             reading = assess(sentence, text, heard)
             if checker is not None:
                 reading = with_sounds(reading, checker.check(sentence, clip.samples))
-            audio = write_flac(folder / f"{index:04d}.flac", clip.samples)
+            audio = write_flac(new_path(folder, ".flac"), clip.samples, exclusive=True)
             reading_id = store.add_reading(
                 settings.learner, name, index, sentence, text,
                 reading.wer, reading.score, clip.seconds, str(audio),
@@ -220,6 +244,8 @@ def export(
             out.writerow(["file_name", "transcription", "passage", "sentence", "seconds", "score"])
             for r in rows:
                 name = f"audio/{safe_name(r['passage'])}-{r['sentence']:04d}.flac"
+                if (tmp / name).exists():  # two passages whose names differ only in letters
+                    name = name.replace(".flac", f"-{r['id']}.flac")  # that safe_name drops
                 shutil.copyfile(r["audio"], tmp / name)
                 out.writerow(
                     [name, r["reference"], r["passage"], r["sentence"], r["seconds"], r["score"]]

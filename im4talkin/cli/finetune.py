@@ -126,7 +126,7 @@ def _run(store: Store, job, console: Console, json_out: bool, epochs: int) -> No
 
         run = Run(
             job, rows, clips, Path(current["details"]["path"]) if current else None,
-            learner_dir(who) / "work", epochs, event,
+            learner_dir(store, who) / "work", epochs, event,
         )  # fmt: skip
         how = (
             f"{len(run.parts[0])} of {len(rows)} sentences held out to measure"
@@ -135,7 +135,7 @@ def _run(store: Store, job, console: Console, json_out: bool, epochs: int) -> No
             f"{len(run.parts)} parts)"
         )
         console.print(f"{len(rows)} recordings; {how}.")
-        folder = learner_dir(who) / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
+        folder = learner_dir(store, who) / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
         try:
             outcome = run.run(folder)
         except KeyboardInterrupt:

@@ -11,6 +11,7 @@ import logging
 import sys
 import threading
 import time
+import uuid
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -25,13 +26,14 @@ from ..audio.io import Clip, load_audio, write_flac, write_wav
 from ..config import Settings, load_settings, override
 from ..errors import DeviceError, InputError, ModelError, StorageError
 from ..messages import TurnResult
-from ..paths import data_dir, ensure_writable
+from ..paths import ensure_writable
 from ..progress.history import load_history
 from ..progress.review import Drill
 from ..progress.xp import gained_line, snapshot
 from ..progress.xp import progress as progress_of
 from ..store import running
 from ..store.db import SessionInfo, Store
+from ..store.files import new_path
 from ..tutor.build import build_conversation
 from ..tutor.session import Conversation
 from ..tutor.topics import load_topic
@@ -203,7 +205,7 @@ def talk(
     except BaseException:
         running.clear(mark)
         raise
-    run = _Run(convo, store, session_id, console, json_out, save_dir, notice)
+    run = _Run(convo, store, session_id, console, json_out, save_dir, notice, settings.learner)
     if not json_out:
         render.header(
             console, chosen, settings.level, convo.partner.model.name, spoken=mic is not None
@@ -273,7 +275,9 @@ def _can_play(settings: Settings, notice) -> bool:
 class _Run:
     """What each turn of one session needs: where it is saved, shown and voiced."""
 
-    def __init__(self, convo: Conversation, store, session_id, console, json_out, save_dir, notice):
+    def __init__(
+        self, convo: Conversation, store, session_id, console, json_out, save_dir, notice, learner
+    ):
         self.convo = convo
         self.store = store
         self.session_id = session_id
@@ -282,43 +286,45 @@ class _Run:
         self.save_dir = save_dir
         self.notice = notice
         self.results: list[TurnResult] = []
+        self.learner = learner
 
     def turn(self, said: str | Clip, start: float | None = None) -> TurnResult:
-        """Run, show, save and print one turn; InputError leaves the session as it was."""
+        """Run, show, save and print one turn; InputError leaves the session as it was.
+
+        The turn is saved first and its audio files attached after: a recording that cannot
+        be written (a full disk) costs a notice, never the turn. When the turn itself cannot
+        be saved, the partner forgets it too (nothing in its history is ahead of the
+        database) and the StorageError goes up.
+        """
         convo = self.convo
         if isinstance(said, Clip):
             for line in said.notes:
                 self.notice(line)
         result = self._run(said, start)
-        if isinstance(said, Clip):
-            result.recording = str(self._keep_recording(result.turn, said))
-        audio = convo.last_audio
-        if self.save_dir and audio is not None and audio.samples.size:
-            path = self.save_dir / f"session-{self.session_id}-turn-{result.turn}.wav"
-            try:
-                result.reply_audio = str(write_wav(path, audio.samples, audio.sample_rate))
-            except (OSError, RuntimeError) as err:  # the turn itself is still saved
-                self.notice(f"could not write {path} ({err}); the turn is saved without it")
         seconds = said.seconds if isinstance(said, Clip) else 0.0
-        self.store.save_turn(self.session_id, result, seconds=seconds)
+        try:
+            turn_id = self.store.save_turn(self.session_id, result, seconds=seconds)
+        except StorageError:
+            convo.forget_turn()
+            raise
         self.results.append(result)
+        try:
+            if isinstance(said, Clip):
+                folder = self.store.folder(self.learner) / "recordings"
+                result.recording = str(write_flac(new_path(folder, ".flac"), said.samples, True))
+            audio = convo.last_audio
+            if self.save_dir and audio is not None and audio.samples.size:
+                name = f"session-{self.session_id}-turn-{result.turn}-{uuid.uuid4().hex[:8]}"
+                path = self.save_dir / f"{name}.wav"
+                write_wav(path, audio.samples, audio.sample_rate, exclusive=True)
+                result.reply_audio = str(path)
+            self.store.attach_audio(turn_id, result.recording, result.reply_audio)
+        except StorageError as err:  # the turn itself is saved
+            self.notice(f"{err} (your turn is saved without its audio)")
         if self.json_out:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
             sys.stdout.flush()
         return result
-
-    def _keep_recording(self, number: int, clip: Clip) -> Path:
-        path = self._recording_path(number)
-        try:
-            return write_flac(path, clip.samples)
-        except (OSError, RuntimeError) as err:
-            raise StorageError(
-                f"cannot save your recording to {path} ({err}); free some disk space "
-                "or set IM4TALKIN_HOME to a writable folder"
-            ) from None
-
-    def _recording_path(self, number: int) -> Path:
-        return data_dir() / "recordings" / f"session-{self.session_id}" / f"turn-{number}.flac"
 
     def _run(self, said: str | Clip, start: float | None) -> TurnResult:
         name = render.partner_name(self.convo.partner.topic)
@@ -389,6 +395,10 @@ def _interactive(run: _Run, mic) -> None:
             continue
         except ModelError as err:  # e.g. the LLM server is down: say so, keep the session
             console.print(f"[red]{err}[/]")
+            continue
+        except StorageError as err:  # the turn was not saved; the earlier ones are
+            console.print(f"[red]{err}[/]")
+            console.print("[yellow]that turn was not saved; say it again when it is fixed[/]")
             continue
         except DeviceError as err:  # the microphone went away: carry on typing
             console.print(f"[yellow]{err}; type your turns from now on[/]")

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..store.files import write_file
 from .runs import (
     SPLIT_WORDS,
     Gain,
@@ -104,10 +104,7 @@ class Run:
 
     def _record(self, name: str, info: dict) -> None:
         done = self._done() | {name: info}
-        tmp = self._log.with_suffix(f".{os.getpid()}.tmp")
-        self.work.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"key": self.key, "parts": done}))
-        os.replace(tmp, self._log)
+        write_file(self._log, json.dumps({"key": self.key, "parts": done}))
 
     def clean(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)

@@ -1,9 +1,10 @@
 """Where adapted recognisers live, which one is in use, the data they are trained on, and
 whether one is better.
 
-Each learner's adapted models are folders under ``<data dir>/asr/<learner>/``; the
-``finetunes`` table records every run and marks the one in use per recogniser. A model is
-used only while its folder is there; without one, the shipped model is used.
+Each learner's adapted models are folders under ``asr/`` in their own folder
+(:mod:`~im4talkin.store.layout`); the ``finetunes`` table records every run and marks the one
+in use per recogniser. A model is used only while its folder is there; without one, the
+shipped model is used.
 
 A model is better only beyond noise: the word errors of the recogniser in use and of the
 adapted one on the same held-out sentences are compared by a paired bootstrap over
@@ -19,7 +20,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import data_dir, safe_name
 from ..reading import words_of
 from ..store.db import Store
 
@@ -34,8 +34,9 @@ VALID = 0.15
 """Share of the training sentences kept aside to stop training when their loss stops falling."""
 
 
-def learner_dir(learner: str) -> Path:
-    return data_dir() / "asr" / safe_name(learner)
+def learner_dir(store: Store, learner: str) -> Path:
+    """Where ``learner``'s adapted recognisers live: ``asr/`` in their own folder."""
+    return store.folder(learner) / "asr"
 
 
 def active_run(store: Store, learner: str, asr_model: str) -> dict | None:

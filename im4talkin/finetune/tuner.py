@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..store.files import write_file
 
 
 @dataclass(frozen=True)
@@ -147,19 +148,14 @@ class Tuner:
     def save(self, path: Path, state: TrainState, key: str) -> None:
         """Trainable weights, optimizer and progress, written atomically."""
         torch = self.torch
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(
-            {
-                "key": key,
-                "weights": self._weights(),
-                "best": self._best,
-                "optimizer": self.optimizer.state_dict(),
-                "state": asdict(state),
-            },
-            tmp,
-        )
-        os.replace(tmp, path)
+        saved = {
+            "key": key,
+            "weights": self._weights(),
+            "best": self._best,
+            "optimizer": self.optimizer.state_dict(),
+            "state": asdict(state),
+        }
+        write_file(path, lambda tmp: torch.save(saved, tmp))
 
     def load(self, path: Path, key: str) -> TrainState | None:
         """Resume from ``path`` if it is a checkpoint of this same run (``key``)."""
@@ -167,7 +163,7 @@ class Tuner:
         if not path.is_file():
             return None
         try:
-            saved = torch.load(path, weights_only=False)
+            saved = torch.load(path, weights_only=True)
         except Exception:  # a checkpoint cut short by a crash: start again
             return None
         if saved.get("key") != key:

@@ -35,8 +35,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import ModelError, StorageError
 from ..paths import models_dir
+from ..store.files import write_file
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +134,8 @@ def _read_verdicts(key: str) -> dict[str, bool]:
 def _write_verdicts(key: str, verdicts: dict[str, bool]) -> None:
     path = _verdict_file()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps({"key": key, "verdicts": verdicts}, indent=1))
-        os.replace(tmp, path)
-    except OSError as err:  # not fatal: the trial runs again next time
+        write_file(path, json.dumps({"key": key, "verdicts": verdicts}, indent=1))
+    except StorageError as err:  # not fatal: the trial runs again next time
         log.warning("cannot keep the llama.cpp CPU verdicts in %s: %s", path, err)
 
 

@@ -11,14 +11,14 @@ import ctypes
 import hashlib
 import json
 import logging
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import MissingDependency, ModelError
+from ..errors import MissingDependency, ModelError, StorageError
 from ..messages import ChatTurn
+from ..store.files import write_file
 from . import cpu
 
 log = logging.getLogger(__name__)
@@ -222,15 +222,15 @@ class LlamaChat:
         llama.eval(tokens)  # from position 0: whatever a failed load left is dropped first
         if path is None:
             return
+        array = (lib.llama_token * len(tokens))(*tokens)
+
+        def save(part: Path) -> None:
+            if not lib.llama_state_save_file(ctx, str(part).encode(), array, len(tokens)):
+                raise OSError("llama.cpp could not save the state")
+
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            part = path.with_suffix(f".{os.getpid()}.part")
-            array = (lib.llama_token * len(tokens))(*tokens)
-            if lib.llama_state_save_file(ctx, str(part).encode(), array, len(tokens)):
-                os.replace(part, path)
-            else:
-                part.unlink(missing_ok=True)
-        except OSError as err:  # a read-only cache only costs time
+            write_file(path, save)
+        except StorageError as err:  # a read-only cache only costs time
             log.warning("cannot keep the prompt state in %s: %s", path.parent, err)
 
     def stream(self, turns: Sequence[ChatTurn], max_tokens: int) -> Iterator[str]:

@@ -15,8 +15,58 @@ from typing import Any
 from ..errors import StorageError
 from ..messages import TurnResult
 from ..paths import db_path, ensure_writable
+from . import layout
 from .migrations import migrate
 from .progress import NOW, ProgressStore, stamp
+
+
+def storage_error(err: sqlite3.Error, path: Path) -> StorageError:
+    """One line for a database error: what happened and what to do; nothing saved is lost."""
+    text = str(err)
+    if "locked" in text or "busy" in text:
+        fix = "another im4talkin is writing to it; try again in a moment"
+    elif "full" in text:
+        fix = "free some disk space and try again"
+    elif "readonly" in text or "read-only" in text:
+        fix = "make the data dir writable or set IM4TALKIN_HOME to a writable folder"
+    else:
+        fix = "try again; 'im4talkin doctor' checks the data dir"
+    return StorageError(
+        f"the database {path} failed ({text}); {fix}; what was saved before is kept"
+    )
+
+
+class _Guarded:
+    """The connection, with every sqlite error turned into a :class:`StorageError` line."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._path = path
+
+    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, args)
+        except sqlite3.Error as err:
+            raise storage_error(err, self._path) from None
+
+    def executemany(self, sql: str, args: Any) -> sqlite3.Cursor:
+        try:
+            return self._conn.executemany(sql, args)
+        except sqlite3.Error as err:
+            raise storage_error(err, self._path) from None
+
+    def __enter__(self) -> _Guarded:
+        self._conn.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._conn.__exit__(*exc)
+        except sqlite3.Error as err:
+            raise storage_error(err, self._path) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
 
 
 @dataclass(frozen=True)
@@ -39,26 +89,39 @@ class Store(ProgressStore):
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or db_path()
         ensure_writable(self.path.parent)
+        conn = None
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.execute("PRAGMA busy_timeout=5000")
-            migrate(self.conn)
-        except sqlite3.DatabaseError as err:
-            raise StorageError(
-                f"cannot use the database {self.path} ({err}); move it aside or set IM4TALKIN_HOME"
-            ) from err
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            migrate(conn, self.path.parent)
+        except (sqlite3.Error, OSError) as err:
+            if conn is not None:
+                conn.close()
+            why = "another im4talkin is using it; try again in a moment" if (
+                "locked" in str(err) or "busy" in str(err)
+            ) else "move it aside or set IM4TALKIN_HOME"  # fmt: skip
+            raise StorageError(f"cannot use the database {self.path} ({err}); {why}") from None
+        self.conn: Any = _Guarded(conn, self.path)
 
     def close(self) -> None:
         self.conn.close()
 
     def learner_id(self, name: str) -> int:
         """The id of learner ``name``, created on first use."""
-        self.conn.execute("INSERT OR IGNORE INTO learners(name) VALUES (?)", (name,))
-        row = self.conn.execute("SELECT id FROM learners WHERE name = ?", (name,)).fetchone()
-        return int(row["id"])
+        return int(self._learner(name)["id"])
+
+    def _learner(self, name: str) -> sqlite3.Row:
+        self.conn.execute(
+            f"INSERT OR IGNORE INTO learners(name, key) VALUES (?, {layout.NEW_KEY})", (name,)
+        )
+        return self.conn.execute("SELECT id, key FROM learners WHERE name = ?", (name,)).fetchone()
+
+    def folder(self, learner: str) -> Path:
+        """The learner's own folder (:mod:`.layout`), named by their key, never by the name."""
+        return layout.learner_home(self.path.parent, self._learner(learner)["key"])
 
     def start_session(
         self, learner: str, info: SessionInfo, opener: str, at: datetime | None = None
@@ -81,8 +144,10 @@ class Store(ProgressStore):
         result: TurnResult,
         seconds: float = 0.0,
         at: datetime | None = None,
-    ) -> None:
-        """Commit one finished turn; ``seconds``: how long the learner spoke (0 when typed).
+    ) -> int:
+        """Commit one finished turn and return its row id; ``seconds``: how long the learner
+        spoke (0 when typed). Its audio files are attached after (:meth:`attach_audio`), so a
+        file that cannot be written never costs the turn.
 
         Corrections keep their character spans, so a review can rebuild the fixed sentence.
         """
@@ -112,6 +177,17 @@ class Store(ProgressStore):
             ).fetchone()
             changes = [(s.word, *s.change) for s in result.sounds]
             self.add_sound_errors(learner_id, changes, turn_id=cur.lastrowid, at=at)
+        return int(cur.lastrowid or 0)
+
+    def attach_audio(
+        self, turn_id: int, recording: str | None = None, reply_audio: str | None = None
+    ) -> None:
+        """Point a saved turn at its recording and its reply's audio, once they are written."""
+        self.conn.execute(
+            "UPDATE turns SET recording = COALESCE(?, recording),"
+            " reply_audio = COALESCE(?, reply_audio) WHERE id = ?",
+            (recording, reply_audio, turn_id),
+        )
 
     def end_session(self, session_id: int, at: datetime | None = None) -> None:
         self.conn.execute(

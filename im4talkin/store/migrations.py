@@ -1,10 +1,22 @@
-"""Numbered schema migrations; each runs once, in order, recorded in ``schema_migrations``."""
+"""Numbered migrations; each runs once, in order, recorded in ``schema_migrations``.
+
+A migration is SQL, or a function of the connection and the data dir that may also move
+files (:mod:`.layout`). Each runs in one ``BEGIN IMMEDIATE`` transaction that first checks it
+is still to do, so two first runs at once apply it once: the second waits, then skips it.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 
-MIGRATIONS: tuple[str, ...] = (
+from . import layout
+
+Migration = str | Callable[[sqlite3.Connection, Path], Callable[[], None] | None]
+"""SQL, or ``step(conn, home)`` returning what to do once it is committed (or None)."""
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: learners, sessions and turns
     """
     CREATE TABLE learners (
@@ -116,20 +128,60 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sound_errors_learner ON sound_errors(learner_id, created_at);
     """,
+    # 5: every learner gets a key that names their folder (names like "Анна" or "bob smith"
+    # are not safe or unique as folder names; ids restart when the database is moved aside)
+    f"""
+    ALTER TABLE learners ADD COLUMN key TEXT;
+    UPDATE learners SET key = {layout.NEW_KEY};
+    CREATE UNIQUE INDEX learners_key ON learners(key);
+    """,
+    # 6: recordings and adapted models move into each learner's own folder
+    layout.own_folders,
 )
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the migrations this database has not seen; return the schema version."""
+def migrate(conn: sqlite3.Connection, home: Path) -> int:
+    """Apply the migrations this database has not seen; return the schema version.
+
+    ``home``: the data dir whose files the migrations may move.
+    """
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
     )
-    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    for version, sql in enumerate(MIGRATIONS, start=1):
-        if version in done:
-            continue
-        conn.executescript(
-            f"BEGIN; {sql}; INSERT INTO schema_migrations(version) VALUES ({version}); COMMIT;"
-        )
+    (count,) = conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
+    if count >= len(MIGRATIONS):  # the usual start: nothing to do, no write lock taken
+        return len(MIGRATIONS)
+    for version, step in enumerate(MIGRATIONS, start=1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done = conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+            ).fetchone()
+            after = None
+            if not done:
+                if isinstance(step, str):
+                    for statement in _statements(step):
+                        conn.execute(statement)
+                else:
+                    after = step(conn, home)
+                conn.execute("INSERT INTO schema_migrations(version) VALUES (?)", (version,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if after is not None:
+            after()
     return len(MIGRATIONS)
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of ``sql``, split at the semicolons that end one."""
+    out, part = [], ""
+    for piece in sql.split(";"):
+        part += piece + ";"
+        if sqlite3.complete_statement(part):
+            if part.strip(" \n;"):
+                out.append(part.strip())
+            part = ""
+    return out

@@ -83,6 +83,14 @@ class Partner:
         self.history.append(ChatTurn("assistant", opener))
         return opener
 
+    def forget_last(self) -> None:
+        """Drop the last exchange (the learner's turn and the reply) from the history: it
+        could not be saved, so the conversation goes on as if it had not happened."""
+        if self.history and self.history[-1].role == "assistant":
+            self.history.pop()
+        if self.history and self.history[-1].role == "user":
+            self.history.pop()
+
     def prefill(self) -> None:
         """Evaluate the system prompt and history now, while the learner reads or thinks."""
         self.model.prefill(self._context(), fixed=1 + len(self.preamble))

@@ -96,6 +96,11 @@ class Conversation:
         """The partner's opening line."""
         return self.partner.open()
 
+    def forget_turn(self) -> None:
+        """Undo the last turn (it could not be saved): the partner forgets it, the count too."""
+        self.partner.forget_last()
+        self.turn_count = max(0, self.turn_count - 1)
+
     def hear(self, clip: Clip) -> str:
         """What the learner said in ``clip`` (silence trimmed first); InputError if nothing."""
         if self.asr is None:

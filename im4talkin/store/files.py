@@ -1,0 +1,79 @@
+"""The one way im4talkin writes a file: whole or not at all, and never over someone else's.
+
+Every file is first written to a temp file beside it (a unique name, so two threads or two
+processes never share one), flushed to disk, then put in place in one step. A crash or a
+full disk leaves the old file or nothing, never half a file. ``exclusive=True`` (learner
+recordings) refuses to put it where a file already is, so one learner's or one session's
+recording can never replace another's.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import StorageError
+
+FIX = "free some disk space or set IM4TALKIN_HOME to a writable folder"
+
+Content = bytes | str | Callable[[Path], object]
+"""What to write: bytes, UTF-8 text, or a function that writes the file at the path given."""
+
+
+def new_path(folder: Path, suffix: str) -> Path:
+    """A name in ``folder`` no file has had: a random UUID and ``suffix`` (``.flac``)."""
+    return folder / f"{uuid.uuid4().hex}{suffix}"
+
+
+def write_file(path: Path, content: Content, *, exclusive: bool = False, fix: str = FIX) -> Path:
+    """Write ``content`` to ``path`` atomically; return ``path``.
+
+    Raises:
+        StorageError: one line, ``cannot write PATH (why); fix``, when the disk is full, the
+            folder read-only, or (``exclusive``) a file is already at ``path``. No temp file
+            is left behind.
+    """
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        os.close(fd)
+        tmp = Path(name)
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        elif isinstance(content, str):
+            tmp.write_text(content, encoding="utf-8")
+        else:
+            content(tmp)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        if exclusive:
+            _link(tmp, path)
+        else:
+            os.replace(tmp, path)
+    except FileExistsError:
+        raise StorageError(
+            f"cannot write {path}: a file is already there; nothing was replaced"
+        ) from None
+    except OSError as err:
+        raise StorageError(f"cannot write {path} ({err.strerror or err}); {fix}") from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+    return path
+
+
+def _link(tmp: Path, path: Path) -> None:
+    """Give ``tmp``'s file the name ``path`` only if no file has it (FileExistsError)."""
+    try:
+        os.link(tmp, path)
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        # a file system without hard links: claim the name first, then fill it
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(tmp, path)
