@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 from im4talkin.config import override
 from im4talkin.store.db import Store
 from im4talkin.tutor.build import build_conversation
@@ -74,3 +76,37 @@ def test_a_long_session_stays_inside_a_small_context(settings, home):
     context = convo.partner._context()
     used = sum(convo.partner.model.count_tokens(t.content) + 8 for t in context)
     assert used <= 512 and context[0].role == "system" and len(context) < 29
+
+
+def test_one_prefill_worker_per_partner_joined_at_close(settings, home):
+    small = override(copy.deepcopy(settings), llm__name="smollm2", feedback__llm=False)
+    convo = build_conversation(small, load_topic("hobbies"))
+    convo.open()
+    partner = convo.partner
+    partner.prefill_in_background()
+    first = partner._worker
+    partner.prefill_in_background()  # while it runs: the same worker, not a second one
+    assert partner._worker is first or not first.is_alive()
+    partner.close()
+    assert partner._worker is None and not first.is_alive()
+    assert convo.turn("i like to read books in the evening").reply.strip()  # model still whole
+
+
+def test_an_enter_pressed_after_the_recording_cap_does_not_start_a_recording():
+    from rich.console import Console
+
+    from im4talkin.audio.io import Clip
+    from im4talkin.cli.record import push_to_talk
+
+    class Capped:
+        max_seconds = 30
+
+        def record(self, should_stop, on_level):
+            return Clip(np.zeros(16000, np.float32),
+                        notes=["recording stopped at the 30 s limit of one turn"])  # fmt: skip
+
+    asked = []
+    console = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    console.input = lambda prompt="": asked.append(prompt) or ""
+    push_to_talk(Capped(), console)
+    assert len(asked) == 1 and "limit" in asked[0]  # the learner's Enter is taken here

@@ -116,3 +116,30 @@ def test_wait_played_returns_once_the_player_drained(monkeypatch):
     assert stream.closed and not speaker.play
     speaker._thread.join(2)
     assert not speaker._thread.is_alive()  # the synthesis thread ends with the speaker
+
+
+def test_close_joins_the_synthesis_thread_and_no_wait_outlives_it():
+    voice = SlowVoice()
+    speaker = Speaker(voice, play=False, keep=True)
+    speaker.start_reply()
+    for n in range(50):  # a second of synthesis queued
+        speaker.say(f"Sentence {n}.")
+    t0 = time.monotonic()
+    speaker.close()
+    assert not speaker._thread.is_alive() and time.monotonic() - t0 < 0.5  # the rest dropped
+    assert len(voice.said) < 50
+    speaker.start_reply()  # a reply begun after close never waits forever
+    speaker.say("Too late.")
+    t0 = time.monotonic()
+    speaker.finish_reply()
+    assert time.monotonic() - t0 < 0.5
+
+
+def test_close_with_the_real_voice_joins_its_thread(piper):
+    speaker = Speaker(piper, play=False, keep=True)
+    speaker.start_reply()
+    speaker.say("This sentence is being spoken while the session ends.")
+    speaker.say("This one is dropped.")
+    speaker.close()
+    assert not speaker._thread.is_alive()
+    assert speaker.finish_reply().samples.size >= 0  # returns at once

@@ -18,6 +18,10 @@ NO_MIC = (
 )
 
 
+CAPPED = "limit of one turn"
+"""How the note of a recording cut at the length limit ends."""
+
+
 class Recorder:
     """Records from one input device until told to stop or ``max_seconds`` pass."""
 
@@ -61,9 +65,7 @@ class Recorder:
             while not should_stop():
                 elapsed = time.monotonic() - start
                 if elapsed >= self.max_seconds:
-                    notes.append(
-                        f"recording stopped at the {self.max_seconds:.0f} s limit of one turn"
-                    )
+                    notes.append(f"recording stopped at the {self.max_seconds:.0f} s {CAPPED}")
                     break
                 if on_level:
                     on_level(level[0], elapsed)

@@ -23,6 +23,10 @@ _END = object()
 _STOP = object()
 
 
+WAIT_S = 120.0
+"""The longest wait for synthesis or playback to finish."""
+
+
 @dataclass
 class ReplyAudio:
     """One reply's audio and when it came."""
@@ -133,17 +137,21 @@ class Speaker:
     def say(self, sentence: str) -> None:
         self._texts.put(sentence)
 
-    def finish_reply(self) -> ReplyAudio:
-        """Wait until every sentence said so far is synthesised; return the reply's audio."""
-        if not self._done.is_set():
+    def finish_reply(self, timeout: float = WAIT_S) -> ReplyAudio:
+        """Wait until every sentence said so far is synthesised (at most ``timeout`` s, and
+        not at all once the speaker is closed); return the reply's audio."""
+        if not self._done.is_set() and self._thread.is_alive():
             self._texts.put(_END)
-            self._done.wait()
+            deadline = time.monotonic() + timeout
+            while not self._done.wait(0.1):
+                if not self._thread.is_alive() or time.monotonic() > deadline:
+                    break
         if self._parts:
             self._reply.samples = np.concatenate(self._parts)
             self._parts = []
         return self._reply
 
-    def wait_played(self, timeout: float = 120.0) -> None:
+    def wait_played(self, timeout: float = WAIT_S) -> None:
         """Block until the reply has been played (so the microphone never records it)."""
         self.finish_reply()
         if self.player is None:
@@ -153,12 +161,19 @@ class Speaker:
             time.sleep(0.02)
         time.sleep(min(self.player.latency_s, 0.5))
 
-    def close(self) -> None:
-        """Stop playback and end the synthesis thread."""
-        if self.player is not None:
-            self.player.close()
-            self.player = None
+    def close(self, timeout: float = WAIT_S) -> None:
+        """End the synthesis thread (the sentence it is on is finished, the rest dropped),
+        then stop playback."""
+        while True:  # what is still queued is not spoken
+            try:
+                self._texts.get_nowait()
+            except queue.Empty:
+                break
         self._texts.put(_STOP)
+        self._thread.join(timeout)
+        player, self.player = self.player, None
+        if player is not None:
+            player.close()
 
     def _synth_loop(self) -> None:
         while True:
@@ -169,7 +184,8 @@ class Speaker:
             if item is _END:
                 self._done.set()
                 continue
-            if self.player is None and not self.keep:
+            player = self.player
+            if player is None and not self.keep:
                 continue  # neither played nor saved: spare the cores
             try:
                 audio = self.tts.synthesize(item)
@@ -178,7 +194,7 @@ class Speaker:
                     self._reply.first_audio_s = now
                 self._reply.total_s = now
                 self._parts.append(audio)
-                if self.player is not None:
-                    self.player.add(audio)
+                if player is not None:
+                    player.add(audio)
             except Exception as err:  # keep the conversation going without voice
                 self.notice(f"could not speak this reply ({err}); it is shown only")

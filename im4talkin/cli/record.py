@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.text import Text
 
 from ..audio.io import Clip
-from ..audio.mic import Recorder
+from ..audio.mic import CAPPED, Recorder
 from ..config import Settings
 from ..errors import DeviceError
 
@@ -52,6 +52,10 @@ def push_to_talk(recorder: Recorder, console: Console) -> Clip:
 
         clip = recorder.record(_enter_pressed, show)
     console.print(f"[dim]recorded {clip.seconds:.1f} s[/]")
+    if any(CAPPED in note for note in clip.notes):
+        # the learner is still talking and will press Enter to stop: take that Enter here,
+        # or it would start the next recording
+        console.input(f"[yellow]{clip.notes[0]}:[/] [dim]press Enter to go on>[/] ")
     return clip
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import threading
 import time
 import uuid
 from contextlib import contextmanager, nullcontext
@@ -233,6 +232,7 @@ def talk(
                 convo.speaker.close()
         finally:
             try:
+                convo.partner.close()  # its prefill is done before the model can go
                 for model in (convo.partner.model, convo.feedback.llm):
                     if hasattr(model, "close"):  # a server backend's connection pool
                         model.close()
@@ -358,7 +358,7 @@ COMMANDS = "/talk records a turn, /text types one, /quit ends the session"
 
 def _interactive(run: _Run, mic) -> None:
     convo, console = run.convo, run.console
-    threading.Thread(target=convo.partner.prefill, daemon=True).start()
+    convo.partner.prefill_in_background()
     while True:
         try:
             line = console.input("[bold]you> [/]")
@@ -407,4 +407,4 @@ def _interactive(run: _Run, mic) -> None:
         except (KeyboardInterrupt, EOFError):
             console.print("\n[dim]turn cancelled; the session so far is saved.[/]")
             return
-        threading.Thread(target=convo.partner.prefill, daemon=True).start()
+        convo.partner.prefill_in_background()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ class Partner:
         conversation (a small model follows shown turns far better than described ones)."""
         self._fit_prompt(topic, level)
         self.history: list[ChatTurn] = []
+        self._worker: threading.Thread | None = None
         self.closing = False
         """Whether the learner's last turn was a goodbye (the session may offer to end)."""
         self._rng = random.Random(seed)
@@ -95,6 +97,27 @@ class Partner:
         """Evaluate the system prompt and history now, while the learner reads or thinks."""
         self.model.prefill(self._context(), fixed=1 + len(self.preamble))
         self._prefilled = True
+
+    def prefill_in_background(self) -> None:
+        """:meth:`prefill` on this partner's one worker thread (not a second one while it
+        runs); :meth:`close` waits for it. A failure only costs the time it would save."""
+        if self._worker is not None and self._worker.is_alive():
+            return
+
+        def work() -> None:
+            try:
+                self.prefill()
+            except Exception as err:  # the next reply evaluates the prompt itself
+                log.warning("prefill failed: %s", err)
+
+        self._worker = threading.Thread(target=work, name="prefill", daemon=True)
+        self._worker.start()
+
+    def close(self, timeout: float = 120.0) -> None:
+        """Wait for a prefill under way, so the model is never freed while it is in use."""
+        if self._worker is not None:
+            self._worker.join(timeout)
+            self._worker = None
 
     def _context(self, note: str = "") -> list[ChatTurn]:
         """The prompt: system, history, and ``note`` added to the learner's last turn only
