@@ -83,7 +83,8 @@ def test_two_learners_named_in_cyrillic_keep_their_own_readings_and_train_on_the
         for row, clip in zip(rows[who], clips, strict=True):
             assert os.path.dirname(row["audio"]).startswith(str(folders[who]))
             heard = _samples(row["audio"])
-            assert np.allclose(heard, load_audio(clip).samples, atol=2e-4)
+            ref = np.clip(load_audio(clip).samples, -1, 1)  # Piper can peak past full scale
+            assert np.allclose(heard, ref, atol=2e-4), (who, row["sentence"])
 
     seen: dict[str, list[np.ndarray]] = {}
 
@@ -99,7 +100,7 @@ def test_two_learners_named_in_cyrillic_keep_their_own_readings_and_train_on_the
         assert code == 130, err
         assert len(seen[who]) == 2
         for got, clip in zip(seen[who], clips, strict=True):
-            assert np.allclose(got, load_audio(clip).samples, atol=2e-4)
+            assert np.allclose(got, np.clip(load_audio(clip).samples, -1, 1), atol=2e-4)
 
 
 def test_a_passage_file_is_known_by_its_sentences_not_its_name(cli, speech, home, tmp_path):

@@ -25,7 +25,7 @@ def storage_error(err: sqlite3.Error, path: Path) -> StorageError:
     text = str(err)
     if "locked" in text or "busy" in text:
         fix = "another im4talkin is writing to it; try again in a moment"
-    elif "full" in text:
+    elif "full" in text or "I/O" in text:
         fix = "free some disk space and try again"
     elif "readonly" in text or "read-only" in text:
         fix = "make the data dir writable or set IM4TALKIN_HOME to a writable folder"

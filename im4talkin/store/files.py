@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -40,9 +39,9 @@ def write_file(path: Path, content: Content, *, exclusive: bool = False, fix: st
     tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-        os.close(fd)
-        tmp = Path(name)
+        name = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.partial"
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # umask applies
+        tmp = name
         if isinstance(content, bytes):
             tmp.write_bytes(content)
         elif isinstance(content, str):

@@ -9,33 +9,50 @@ database (its turns were committed one by one) and tells the learner what to run
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from ..paths import data_dir
+
+log = logging.getLogger(__name__)
 
 
 def _folder() -> Path:
     return data_dir() / "running"
 
 
-def mark() -> Path:
-    """Record that a talk runs in this process; returns the mark for :func:`attach`/`clear`."""
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / str(os.getpid())
-    path.write_text("")
+def mark() -> Path | None:
+    """Record that a talk runs in this process; returns the mark for :func:`attach`/`clear`.
+
+    The marks only help the next start say what happened: a data dir that cannot be written
+    (full, read-only) costs the mark (None), never the session.
+    """
+    path = _folder() / str(os.getpid())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    except OSError as err:
+        log.warning("cannot mark the running session in %s: %s", path.parent, err)
+        return None
     return path
 
 
-def attach(path: Path, session_id: int) -> None:
+def attach(path: Path | None, session_id: int) -> None:
     """The running talk has started session ``session_id``."""
-    path.write_text(str(session_id))
+    try:
+        if path is not None:
+            path.write_text(str(session_id))
+    except OSError as err:
+        log.warning("cannot mark the running session in %s: %s", path, err)
 
 
 def clear(path: Path | None) -> None:
-    if path is not None:
-        path.unlink(missing_ok=True)
+    try:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    except OSError as err:  # the next start finds it and says the last session ended early
+        log.warning("cannot clear the running session's mark %s: %s", path, err)
 
 
 def _alive(pid: int) -> bool:
