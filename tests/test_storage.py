@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -289,3 +290,30 @@ def test_a_turn_the_database_refuses_is_not_kept_by_the_partner_either(home):
     turns = store.turns(session["id"])
     store.close()
     assert [(t["turn"], t["text"]) for t in turns] == [(1, "i like my dog")]
+
+
+def test_a_migration_that_fails_halfway_changes_nothing_and_runs_again(home, monkeypatch):
+    from im4talkin.store import layout
+
+    tone = _old_layout(home)
+    real_copy, calls = layout._copy, []
+
+    def full_disk(src, dest):
+        calls.append(src)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_copy(src, dest)
+
+    monkeypatch.setattr(layout, "_copy", full_disk)
+    with pytest.raises(StorageError, match="No space left"):
+        Store()
+    conn = sqlite3.connect(home / "im4talkin.db")
+    audio = [r[0] for r in conn.execute("SELECT audio FROM readings ORDER BY id")]
+    (version,) = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    conn.close()
+    assert version == 5 and all("/enrolment/_/travel/" in a for a in audio)  # as it was
+    assert all(Path(a).is_file() for a in audio)
+    monkeypatch.setattr(layout, "_copy", real_copy)
+    store = Store()  # the next start runs it again, to the end
+    assert np.allclose(_samples(store.readings("Иван")[0]["audio"]), tone["ivan0"], atol=1e-4)
+    store.close()

@@ -7,11 +7,14 @@ is still to do, so two first runs at once apply it once: the second waits, then 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from . import layout
+
+log = logging.getLogger(__name__)
 
 Migration = str | Callable[[sqlite3.Connection, Path], Callable[[], None] | None]
 """SQL, or ``step(conn, home)`` returning what to do once it is committed (or None)."""
@@ -168,10 +171,14 @@ def migrate(conn: sqlite3.Connection, home: Path) -> int:
                 conn.execute("INSERT INTO schema_migrations(version) VALUES (?)", (version,))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         if after is not None:
-            after()
+            try:
+                after()
+            except OSError as err:  # old files left behind cost space, never data
+                log.warning("migration %d could not tidy up: %s", version, err)
     return len(MIGRATIONS)
 
 
