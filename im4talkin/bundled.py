@@ -143,7 +143,7 @@ def assemble(
     write_file(target, lambda tmp: _join(model, paths, tmp, progress))
     st = target.stat()
     stamp = {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    _stamp_path(target).write_text(json.dumps(stamp))
+    write_file(_stamp_path(target), json.dumps(stamp))
     log.info("assembled %s (%d bytes)", target, st.st_size)
     return target
 

@@ -6,7 +6,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, StorageError
+from ..store.files import write_file
 from . import svg
 
 STYLE = """
@@ -182,10 +183,9 @@ def page(data: dict[str, Any]) -> str:
 def write(path: Path, data: dict[str, Any]) -> Path:
     """Write the page to ``path``; InputError says why when it cannot be written."""
     try:
-        path.write_text(page(data), encoding="utf-8")
-    except OSError as err:
+        write_file(path, page(data), fix="pick a writable file, e.g. --html report.html")
+    except StorageError as err:  # the path given is the learner's to fix: bad input
         raise InputError(
-            f"cannot write the report to {path} ({err.strerror or err}); "
-            "pick a writable file, e.g. --html report.html"
+            str(err).replace("cannot write", "cannot write the report to", 1)
         ) from None
     return path
