@@ -309,7 +309,7 @@ class Bench:
         self.record("data dir read-only mid-talk", 1, 0, max(0, printed - saved),
                     max(0, saved - printed), int("Traceback" in out + err), home,
                     note=f"exit {proc.returncode}; {printed} turns, "
-                    f"{err.count('without its audio')} saved without audio")  # fmt: skip
+                    f"{err.count('without its recording')} saved without audio")  # fmt: skip
 
     def together(self) -> None:
         """Two processes at once: talk + report on one learner, enroll + enroll on two."""

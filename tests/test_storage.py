@@ -256,7 +256,7 @@ def test_a_recording_that_cannot_be_written_keeps_the_turn_and_the_session(
     args = ("talk", "--llm", "smollm2", "--no-speak", "--no-llm-feedback", "--json")
     code, out, err = cli(*args, *wavs)
     assert code == 0, err
-    assert "Traceback" not in err and "saved without its audio" in err
+    assert "Traceback" not in err and "saved without its recording" in err
     printed = [json.loads(line) for line in out.splitlines()]
     assert [p["turn"] for p in printed] == [1, 2] and all(p["recording"] is None for p in printed)
     store = Store()

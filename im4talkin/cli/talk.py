@@ -308,19 +308,24 @@ class _Run:
             convo.forget_turn()
             raise
         self.results.append(result)
-        try:
-            if isinstance(said, Clip):
+        if isinstance(said, Clip):
+            try:
                 folder = self.store.folder(self.learner) / "recordings"
-                result.recording = str(write_flac(new_path(folder, ".flac"), said.samples, True))
-            audio = convo.last_audio
-            if self.save_dir and audio is not None and audio.samples.size:
-                name = f"session-{self.session_id}-turn-{result.turn}-{uuid.uuid4().hex[:8]}"
-                path = self.save_dir / f"{name}.wav"
-                write_wav(path, audio.samples, audio.sample_rate, exclusive=True)
+                path = write_flac(new_path(folder, ".flac"), said.samples, exclusive=True)
+                self.store.attach_audio(turn_id, recording=str(path))
+                result.recording = str(path)
+            except StorageError as err:  # the turn itself is saved
+                self.notice(f"{err} (your turn is saved without its recording)")
+        audio = convo.last_audio
+        if self.save_dir and audio is not None and audio.samples.size:
+            name = f"session-{self.session_id}-turn-{result.turn}-{uuid.uuid4().hex[:8]}"
+            try:
+                path = write_wav(self.save_dir / f"{name}.wav", audio.samples,
+                                 audio.sample_rate, exclusive=True)  # fmt: skip
+                self.store.attach_audio(turn_id, reply_audio=str(path))
                 result.reply_audio = str(path)
-            self.store.attach_audio(turn_id, result.recording, result.reply_audio)
-        except StorageError as err:  # the turn itself is saved
-            self.notice(f"{err} (your turn is saved without its audio)")
+            except StorageError as err:
+                self.notice(f"{err} (the turn is saved without the reply's audio)")
         if self.json_out:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
             sys.stdout.flush()
