@@ -193,13 +193,21 @@ class Bench:
     def kills(self, name: str, home: Path, n: int, make_args, table: str, window: tuple[float, float],
               stdin: str = "") -> None:  # fmt: skip
         """Runs of a command, each killed at a random moment in ``window`` seconds (if it
-        still runs then), until ``n`` were killed (at most ``3 n`` runs)."""
+        still runs then), until ``n`` were killed (at most ``3 n`` runs). A run that ends
+        before its kill narrows the window to 90% of its time, so a faster machine still
+        gets its kills."""
         lost = in_progress = tracebacks = killed = runs = 0
+        low, high = window
         while killed < n and runs < 3 * n:
             i, runs = runs, runs + 1
             before = self.counts(home)[table]
-            code, out, err = self.run(home, make_args(i), self.rng.uniform(*window), stdin)
-            killed += code == -signal.SIGKILL
+            t0 = time.perf_counter()
+            code, out, err = self.run(home, make_args(i), self.rng.uniform(low, high), stdin)
+            if code == -signal.SIGKILL:
+                killed += 1
+            else:
+                high = max(0.1, min(high, 0.9 * (time.perf_counter() - t0)))
+                low = min(low, high / 2)
             printed = sum(1 for line in out.splitlines() if line.startswith("{"))
             saved = self.counts(home)[table] - before
             lost += max(0, printed - saved)
