@@ -199,15 +199,17 @@ def pct(x: float) -> str:
 def report(rows, shipped, speakers, n_test, n_mistakes) -> None:
     print(f"\n## Learner voice ({LEARNER}); {n_test} test sentences never enrolled\n")
     print("| enrolled | finetune measured on | its WER before -> after | change (90% interval) "
-          "| activated | test WER, shipped -> in use | other voice (en-us) "
-          "| minutes (enrol + finetune) |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| its phantoms before -> after | activated | test WER, shipped -> in use "
+          "| other voice (en-us) | minutes (enrol + finetune) |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size, s, times, now in rows:
         how = (f"{s['sentences']} held out" if s["method"] == "split"
                else f"{s['sentences']} by {s['parts']}-fold cross-validation")  # fmt: skip
         low, high = s["interval"]
         print(f"| {size} | {how} | {pct(s['wer_before'])} -> {pct(s['wer_after'])} "
-              f"| {s['change']:+.0%} ({low:+.0%} to {high:+.0%}) | {'yes' if s['activated'] else 'no'}"
+              f"| {s['change']:+.0%} ({low:+.0%} to {high:+.0%}) "
+              f"| {' -> '.join(map(str, s.get('phantoms', ['?', '?'])))} "
+              f"| {'yes' if s['activated'] else 'no'}"
               f" | {pct(shipped[f'wer {LEARNER}'])} -> {pct(now[f'wer {LEARNER}'])} "
               f"| {pct(shipped[f'wer {OTHER}'])} -> {pct(now[f'wer {OTHER}'])} "
               f"| {times['enrol'] / 60:.1f} + {times['finetune'] / 60:.1f} |")  # fmt: skip

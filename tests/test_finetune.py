@@ -85,6 +85,18 @@ def test_the_gain_is_only_better_beyond_noise():
     assert paired_gain([(0, 5)], [(0, 5)]).change == 0.0
 
 
+def test_phantoms_are_mistakes_nobody_made():
+    from im4talkin.finetune.runs import Phantoms
+
+    phantom = Phantoms(LEARNER_PROMPT)
+    assert phantom("She has two suitcases.", "she has two three cat")  # the prompt
+    assert phantom("He likes green tea.", "He like green tea.")  # a correction not earned
+    assert phantom("The start was small.", "the start was very small")  # prompt words
+    assert not phantom("He likes green tea.", "he likes green tea")  # heard right
+    assert not phantom("We was very tired.", "we was very tired")  # the mistake was said
+    assert not phantom("I went to the shop.", "I want to the shop")  # wrong, but no mistake
+
+
 def test_sentence_errors_and_prompt_leaks():
     assert sentence_errors(["I like tea.", "Go home!", "Hi"], ["i like tea", "go", ""]) == [
         (0, 3), (1, 2), (1, 1),
@@ -184,8 +196,8 @@ def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
     assert len(resumed) == FOLDS + summary["activated"]  # a model per part, then the final one
     low, high = summary["interval"]
     assert low <= summary["change"] <= high
-    leaks_before, leaks_after = summary["prompt_leaks"]
-    assert summary["activated"] == (high < 0 and leaks_after <= leaks_before)
+    phantoms_before, phantoms_after = summary["phantoms"]
+    assert summary["activated"] == (high < 0 and phantoms_after <= phantoms_before)
     for sentence in summary["held_out"]:  # no model wrote its prompt's sentences
         assert not writes_the_prompt(sentence["after"]), sentence
     refs = [h["reference"] for h in summary["held_out"]]
@@ -256,7 +268,9 @@ def test_finetune_says_why_a_model_is_not_used():
              "more_sentences": 40}  # fmt: skip
     assert describe(noise) == "-12% (90% interval -30% to +5%)"
     assert "Read about 40 more with 'im4talkin enroll'" in verdict(noise)
-    copies = noise | {"prompt_leaks": [0, 2]}
-    assert "wrote words of its prompt that were not said in 2 sentences" in verdict(copies)
+    copies = noise | {"phantoms": [0, 2]}
+    assert "wrote mistakes you did not make in 2 of your sentences" in verdict(copies)
+    older = noise | {"prompt_leaks": [0, 2]}  # a run stored before phantoms were counted
+    assert "in 2 of your sentences" in verdict(older)
     worse = noise | {"change": 0.1, "more_sentences": None}
     assert "was not better" in verdict(worse)

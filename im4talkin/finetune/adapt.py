@@ -26,6 +26,7 @@ from ..store.files import write_file
 from .runs import (
     SPLIT_WORDS,
     Gain,
+    Phantoms,
     folds,
     paired_gain,
     prompt_leaks,
@@ -46,6 +47,9 @@ class Outcome:
     leaks_before: int
     """Held-out transcripts with words of the recogniser's prompt that were not said."""
     leaks_after: int
+    phantoms_before: int
+    """Held-out transcripts with a mistake nobody made (:class:`Phantoms`)."""
+    phantoms_after: int
     epochs: list[int]
     """The epoch kept by each training (early stopping)."""
     folder: Path | None = None
@@ -55,7 +59,7 @@ class Outcome:
 
     @property
     def better(self) -> bool:
-        return self.gain.better and self.leaks_after <= self.leaks_before
+        return self.gain.better and self.phantoms_after <= self.phantoms_before
 
 
 def held_out_parts(rows: list[dict]) -> tuple[str, list[list[dict]]]:
@@ -78,8 +82,11 @@ class Run:
         work: Path,
         epochs: int,
         events: Callable[[str, dict], None] = lambda kind, info: None,
+        phantoms: Callable[[str, str], bool] | None = None,
     ) -> None:
         self.job, self.rows, self.clips = job, rows, clips
+        self.phantoms = phantoms
+        """(reference, transcript) -> a mistake nobody made? (default :class:`Phantoms`)"""
         self.current, self.work, self.epochs = current, work, epochs
         self.events = events
         self.method, self.parts = held_out_parts(rows)
@@ -197,12 +204,17 @@ class Run:
         )
         prompt = getattr(self.job, "prompt", "")
 
+        phantom = self.phantoms or Phantoms(prompt)
+
         def leaks(hyps: dict[int, str]) -> int:
             return sum(bool(prompt_leaks(prompt, r["reference"], hyps[r["id"]])) for r in held)
 
+        def phantoms(hyps: dict[int, str]) -> int:
+            return sum(phantom(r["reference"], hyps[r["id"]]) for r in held)
+
         outcome = Outcome(
-            self.method, len(self.parts), gain, leaks(before), leaks(after), epochs,
-            before=before, after=after,
+            self.method, len(self.parts), gain, leaks(before), leaks(after),
+            phantoms(before), phantoms(after), epochs, before=before, after=after,
         )  # fmt: skip
         if outcome.better:
             if self.method == "cross-validation":

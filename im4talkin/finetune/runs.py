@@ -197,3 +197,33 @@ def prompt_leaks(prompt: str, reference: str, hypothesis: str) -> list[str]:
         return {f"{a} {b}" for a, b in zip(w, w[1:], strict=False)}
 
     return sorted((pairs(prompt) & pairs(hypothesis)) - pairs(reference))
+
+
+class Phantoms:
+    """Does a transcript of a sentence read aloud make the tutor point out a mistake the
+    sentence itself does not have (Harper and the learner rules, as ``talk`` checks a turn),
+    or write a word pair of the recogniser's prompt that was not said? Either is a mistake
+    nobody made, which a tutor would then correct."""
+
+    def __init__(self, prompt: str) -> None:
+        from ..feedback.harper import HarperChecker
+        from ..feedback.rules import LearnerRules, load_nlp
+
+        self.prompt = prompt
+        self.checkers = [HarperChecker(), LearnerRules(load_nlp())]
+        self.cache: dict[str, set] = {}
+
+    def corrections(self, text: str) -> set:
+        if text not in self.cache:
+            self.cache[text] = {
+                (c.original.lower(), c.corrected.lower())
+                for checker in self.checkers
+                for c in checker.check(text)
+            }
+        return self.cache[text]
+
+    def __call__(self, reference: str, heard: str) -> bool:
+        return bool(
+            self.corrections(heard) - self.corrections(reference)
+            or prompt_leaks(self.prompt, reference, heard)
+        )
