@@ -13,6 +13,10 @@ is not included). Each setting runs in a fresh process.
 
     python bench/turn_latency.py [--llm qwen] [--threads 1 2] [--turns 6]
     python bench/turn_latency.py --spoken [--asr whisper-base] [--asr-threads 2] [--tts-threads 1]
+
+Each setting also reports the process's peak resident memory (``ru_maxrss``);
+``--two-llms`` loads a second instance of the model for the corrections, as before
+im4talkin shared one (issue 21), to compare.
 """
 
 from __future__ import annotations
@@ -77,6 +81,13 @@ def one_setting(args, threads: int) -> dict:
         tts__threads=args.tts_threads,
     )
     voice = (lambda tts: Speaker(tts, play=False, keep=True)) if args.spoken else None
+    if args.two_llms:
+        from im4talkin import registry
+        from im4talkin.tutor import build
+
+        build._critic = lambda model, settings: registry.create(
+            "llm", settings.llm.name, settings, n_ctx=build.FEEDBACK_CTX, replies=False
+        )
     convo = build_conversation(settings, load_topic("travel"), listen=args.spoken, voice=voice)
     convo.open()
     convo.partner.prefill()
@@ -89,7 +100,10 @@ def one_setting(args, threads: int) -> dict:
             row["clip_s"] = item.seconds
         rows.append(row)
         convo.partner.prefill()
-    return {"threads": threads, "turns": rows}
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"threads": threads, "turns": rows, "peak_rss_mb": peak}
 
 
 def main() -> None:
@@ -101,6 +115,7 @@ def main() -> None:
     ap.add_argument("--asr", default="whisper-base")
     ap.add_argument("--asr-threads", type=int, default=2)
     ap.add_argument("--tts-threads", type=int, default=1)
+    ap.add_argument("--two-llms", action="store_true", help="a second model for corrections")
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -149,6 +164,7 @@ def main() -> None:
                 "--tts-threads",
                 str(args.tts_threads),
                 *(["--spoken"] if args.spoken else []),
+                *(["--two-llms"] if args.two_llms else []),
                 "--child",
                 str(threads),
             ],
@@ -164,6 +180,7 @@ def main() -> None:
             vals = [float(r[col]) for r in rows]
             cells.append(f"{median(vals):.0f} ({min(vals):.0f}-{max(vals):.0f})")
         print(f"| {threads} | " + " | ".join(cells) + " |")
+        print(f"<!-- n_threads={threads}: peak RSS {data['peak_rss_mb']:.0f} MB -->")
         if args.spoken:
             clip = median([r["clip_s"] for r in rows])
             words = median([r["reply_words"] for r in rows])

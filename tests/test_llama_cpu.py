@@ -51,11 +51,15 @@ def _choose(top: str, models: Path) -> dict:
 @portable
 def test_the_best_variant_that_runs_is_chosen_and_remembered(tmp_path):
     first = _choose("", tmp_path)
-    scores = first["scores"]
-    best = max((n for n in scores if scores[n] > 0), key=scores.get)
-    assert first["variant"] == best and first["refused"] == {}
+    scores, refused = first["scores"], first["refused"]
+    # a variant is passed over only for dying in its trial: on a virtual machine that shows
+    # AMX and refuses it (an Intel Xeon with AMX, 2026-12-07) sapphirerapids dies here
+    assert all("SIGILL" in how for how in refused.values()), refused
+    best = max((n for n in scores if scores[n] > 0 and n not in refused), key=scores.get)
+    assert first["variant"] == best
     verdicts = json.loads((tmp_path / "llama-cpu.json").read_text())["verdicts"]
     assert verdicts.get(best, True) is True
+    assert all(verdicts[n] is False for n in refused)
     assert _choose("", tmp_path)["variant"] == best  # from the verdict file, no trial
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,20 @@ LLAMA2_TEMPLATE = (
 """Llama 2 chat's prompt format (``[INST] <<SYS>>...<</SYS>> ... [/INST] reply </s><s>[INST]``)
 for GGUF files that carry no chat template, as TheBloke's Llama 2 files do. The first BOS is
 left to llama.cpp's tokenizer; a conversation the partner opens gets a first user turn."""
+
+
+MAIN = "partner"
+"""The slot of the model's own methods: the conversation."""
+
+
+@dataclass
+class _Parked:
+    """One user's KV cache while another writes: its tokens and llama.cpp's sequence state."""
+
+    tokens: list[int]
+    state: Any
+    size: int
+    adapter_on: bool
 
 
 class LlamaChat:
@@ -111,6 +126,10 @@ class LlamaChat:
         self._adapter_on = False
         self.adapter = Path(adapter).stem if adapter else None
         """The adapter's name, or None: a partner tuned by it needs no per-turn notes."""
+        self._slot = MAIN
+        """Whose tokens the KV cache holds now (:meth:`sharing`)."""
+        self._parked: dict[str, _Parked] = {}
+        """The other users' evaluated tokens, kept aside until they write again."""
         stat = Path(model_path).stat()
         self._identity = f"{Path(model_path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{n_ctx}"
 
@@ -142,16 +161,57 @@ class LlamaChat:
         self._adapter_on = on
         self._llama.n_tokens = min(self._llama.n_tokens, len(self._head))
 
-    def _adapt_for(self, prompt: str) -> None:
+    def _adapt_for(self, prompt: str, slot: str = MAIN) -> None:
         """The adapter is on for a conversation whose fixed turns were prefilled, and the KV
-        cache holds those turns as the model alone evaluated them (as in training)."""
+        cache holds those turns as the model alone evaluated them (as in training); never
+        for another slot's text."""
         if self._adapter is None:
+            return
+        if slot != MAIN:
+            self._use_adapter(False)
             return
         head = self._head
         ours = bool(head) and self._tokens(prompt)[: len(head)] == head
         if ours:
             self._ensure_head()  # a correction in between may have replaced the cache
         self._use_adapter(ours)
+
+    def sharing(self, slot: str) -> SharedChat:
+        """This model for another user (the correction pass), with its own KV cache: no
+        second copy of the weights in memory. Each one's evaluated tokens are kept aside
+        while the other writes, so neither evaluates its prompt again."""
+        if slot == MAIN:
+            raise ValueError(f"{MAIN!r} is the model's own slot")
+        return SharedChat(self, slot)
+
+    def _hold(self, slot: str) -> None:
+        """Make the KV cache hold ``slot``'s tokens (call with the lock held)."""
+        if slot == self._slot:
+            return
+        llama, lib, ctx = self._llama, self._llama_cpp, self._llama._ctx.ctx
+        n = llama.n_tokens
+        self._parked.pop(self._slot, None)
+        if n:
+            size = lib.llama_state_seq_get_size(ctx, 0)
+            state = (ctypes.c_uint8 * size)()
+            got = lib.llama_state_seq_get_data(ctx, state, size, 0)
+            if got:
+                tokens = [int(t) for t in llama.input_ids[:n]]
+                self._parked[self._slot] = _Parked(tokens, state, got, self._adapter_on)
+        self._slot = slot
+        parked = self._parked.pop(slot, None)
+        llama.n_tokens = 0
+        lib.llama_memory_clear(lib.llama_get_memory(ctx), True)
+        llama._requires_eval = True  # the logits are someone else's: evaluate before sampling
+        if parked is None:
+            return
+        self._use_adapter(parked.adapter_on)  # as its tokens were evaluated
+        if lib.llama_state_seq_set_data(ctx, parked.state, parked.size, 0):
+            llama.input_ids[: len(parked.tokens)] = parked.tokens
+            llama.n_tokens = len(parked.tokens)
+        else:  # only costs time: its prompt is evaluated again
+            log.warning("llama.cpp could not restore a kept KV cache; evaluating again")
+            lib.llama_memory_clear(lib.llama_get_memory(ctx), True)
 
     @property
     def context_size(self) -> int:
@@ -164,7 +224,7 @@ class LlamaChat:
         messages = [{"role": t.role, "content": t.content} for t in turns]
         return self._format(messages=messages).prompt
 
-    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
+    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0, *, slot: str = MAIN) -> None:
         """Evaluate the prompt up to where the next user message's text will start.
 
         The evaluated state (KV cache) of the first ``fixed`` turns, which never change in
@@ -175,9 +235,10 @@ class LlamaChat:
         text = self._prompt([*turns, ChatTurn("user", _MARK)])
         prefix = text.split(_MARK, 1)[0]
         with self._lock:
-            if fixed and (self._state_dir or self._adapter):
+            self._hold(slot)
+            if fixed and (self._state_dir or self._adapter) and slot == MAIN:
                 self._fixed_state(list(turns[:fixed]))
-            self._adapt_for(prefix)
+            self._adapt_for(prefix, slot)
             for _ in self._llama.create_completion(prefix, max_tokens=1, stream=True):
                 break
 
@@ -233,10 +294,13 @@ class LlamaChat:
         except StorageError as err:  # a read-only cache only costs time
             log.warning("cannot keep the prompt state in %s: %s", path.parent, err)
 
-    def stream(self, turns: Sequence[ChatTurn], max_tokens: int) -> Iterator[str]:
+    def stream(
+        self, turns: Sequence[ChatTurn], max_tokens: int, *, slot: str = MAIN
+    ) -> Iterator[str]:
         prompt = self._prompt(turns)
         with self._lock:
-            self._adapt_for(prompt)
+            self._hold(slot)
+            self._adapt_for(prompt, slot)
             chunks = self._llama.create_completion(
                 prompt,
                 max_tokens=max_tokens,
@@ -253,11 +317,17 @@ class LlamaChat:
                     yield piece
 
     def complete_json(
-        self, turns: Sequence[ChatTurn], schema: dict[str, Any], max_tokens: int
+        self,
+        turns: Sequence[ChatTurn],
+        schema: dict[str, Any],
+        max_tokens: int,
+        *,
+        slot: str = MAIN,
     ) -> dict[str, Any]:
         grammar = self._llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
         prompt = self._prompt(turns)
         with self._lock:
+            self._hold(slot)
             self._use_adapter(False)
             out = self._llama.create_completion(
                 prompt,
@@ -273,3 +343,32 @@ class LlamaChat:
             log.warning("LLM returned unparsable JSON (cut at max_tokens?): %.80s", text)
             return {}
         return value if isinstance(value, dict) else {}
+
+
+class SharedChat:
+    """:class:`LlamaChat` for a second user (:meth:`LlamaChat.sharing`): the same weights,
+    its own KV cache (kept aside while the model's own conversation writes)."""
+
+    def __init__(self, chat: LlamaChat, slot: str) -> None:
+        self.chat, self.slot = chat, slot
+        self.name = chat.name
+        self.adapter = None
+        """Answers use the model as it is, without the partner's adapter."""
+
+    @property
+    def context_size(self) -> int:
+        return self.chat.context_size
+
+    def count_tokens(self, text: str) -> int:
+        return self.chat.count_tokens(text)
+
+    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
+        self.chat.prefill(turns, 0, slot=self.slot)
+
+    def stream(self, turns: Sequence[ChatTurn], max_tokens: int) -> Iterator[str]:
+        return self.chat.stream(turns, max_tokens, slot=self.slot)
+
+    def complete_json(
+        self, turns: Sequence[ChatTurn], schema: dict[str, Any], max_tokens: int
+    ) -> dict[str, Any]:
+        return self.chat.complete_json(turns, schema, max_tokens, slot=self.slot)

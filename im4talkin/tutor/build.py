@@ -33,6 +33,14 @@ def _recogniser(settings: Settings) -> Any:
     return asr
 
 
+def _critic(model: Any, settings: Settings) -> Any:
+    """The model that writes corrections: the partner's own weights with a KV cache of its
+    own (llama.cpp), so the laptop holds one copy; a server backend gets its own client."""
+    if hasattr(model, "sharing"):
+        return model.sharing("corrections")
+    return registry.create("llm", settings.llm.name, settings, n_ctx=FEEDBACK_CTX, replies=False)
+
+
 def build_conversation(
     settings: Settings,
     topic: Topic,
@@ -55,9 +63,7 @@ def build_conversation(
         model = registry.create("llm", settings.llm.name, settings, progress=progress)
         critic = None
         if settings.feedback.llm:
-            critic = registry.create(
-                "llm", settings.llm.name, settings, n_ctx=FEEDBACK_CTX, replies=False
-            )
+            critic = _critic(model, settings)
         checkers, nlp = checks.result()
         recogniser = asr.result() if asr else None
         checker = sounds.result() if sounds else None
