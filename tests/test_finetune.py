@@ -15,6 +15,7 @@ from im4talkin.config import LEARNER_PROMPT, load_settings
 from im4talkin.finetune import whisper as tuning
 from im4talkin.finetune.runs import (
     FOLDS,
+    compare_phantoms,
     corpus_wer,
     folds,
     held_out,
@@ -95,6 +96,20 @@ def test_phantoms_are_mistakes_nobody_made():
     assert not phantom("He likes green tea.", "he likes green tea")  # heard right
     assert not phantom("We was very tired.", "we was very tired")  # the mistake was said
     assert not phantom("I went to the shop.", "I want to the shop")  # wrong, but no mistake
+
+
+@pytest.mark.parametrize(
+    "new, fixed, worse",
+    [(0, 0, False), (2, 0, False), (3, 0, True), (4, 1, True), (5, 2, False), (7, 5, False),
+     (6, 2, True), (1, 3, False)],
+)  # fmt: skip
+def test_more_phantoms_only_beyond_chance(new, fixed, worse):
+    same = [True] * 3 + [False] * 20  # sentences both models get right or wrong
+    before = same + [False] * new + [True] * fixed
+    after = same + [True] * new + [False] * fixed
+    change = compare_phantoms(before, after)
+    assert (change.before, change.after) == (3 + fixed, 3 + new)
+    assert (change.new, change.fixed, change.worse) == (new, fixed, worse)
 
 
 def test_sentence_errors_and_prompt_leaks():
@@ -196,8 +211,10 @@ def test_finetune_end_to_end_interrupted_resumed_measured_and_rolled_back(
     assert len(resumed) == FOLDS + summary["activated"]  # a model per part, then the final one
     low, high = summary["interval"]
     assert low <= summary["change"] <= high
-    phantoms_before, phantoms_after = summary["phantoms"]
-    assert summary["activated"] == (high < 0 and phantoms_after <= phantoms_before)
+    new, fixed = summary["phantoms_new_fixed"]
+    assert summary["activated"] == (high < 0 and not summary["phantoms_worse"])
+    assert summary["phantoms_worse"] == (new > fixed and compare_phantoms(
+        [True] * fixed + [False] * new, [False] * fixed + [True] * new).chance < 0.2)  # fmt: skip
     for sentence in summary["held_out"]:  # no model wrote its prompt's sentences
         assert not writes_the_prompt(sentence["after"]), sentence
     refs = [h["reference"] for h in summary["held_out"]]
@@ -268,9 +285,10 @@ def test_finetune_says_why_a_model_is_not_used():
              "more_sentences": 40}  # fmt: skip
     assert describe(noise) == "-12% (90% interval -30% to +5%)"
     assert "Read about 40 more with 'im4talkin enroll'" in verdict(noise)
-    copies = noise | {"phantoms": [0, 2]}
-    assert "wrote mistakes you did not make in 2 of your sentences" in verdict(copies)
+    copies = noise | {"phantoms_new_fixed": [4, 0], "phantoms_worse": True}
+    assert "wrote mistakes you did not make in 4 of your sentences" in verdict(copies)
     older = noise | {"prompt_leaks": [0, 2]}  # a run stored before phantoms were counted
-    assert "in 2 of your sentences" in verdict(older)
+    assert "words of its prompt that were not said in 2 sentences" in verdict(older)
+    assert "Read about 40 more" in verdict(noise | {"phantoms_worse": False})
     worse = noise | {"change": 0.1, "more_sentences": None}
     assert "was not better" in verdict(worse)

@@ -151,7 +151,9 @@ def _run(store: Store, job, console: Console, json_out: bool, epochs: int) -> No
         "change": round(gain.change, 4),
         "interval": [round(gain.low, 4), round(gain.high, 4)],
         "prompt_leaks": [outcome.leaks_before, outcome.leaks_after],
-        "phantoms": [outcome.phantoms_before, outcome.phantoms_after],
+        "phantoms": [outcome.phantoms.before, outcome.phantoms.after],
+        "phantoms_new_fixed": [outcome.phantoms.new, outcome.phantoms.fixed],
+        "phantoms_worse": outcome.phantoms.worse,
         "epochs": outcome.epochs,
         "max_epochs": epochs,
         "more_sentences": None if outcome.better else gain.more_sentences(),
@@ -193,11 +195,18 @@ def describe(details: dict) -> str:
 
 def verdict(details: dict) -> str:
     """Why an adapted model is not used, and what to do about it."""
-    before, after = details.get("phantoms", details.get("prompt_leaks", [0, 0]))
-    if after > before:
+    if details.get("phantoms_worse"):
+        new, fixed = details["phantoms_new_fixed"]
         return (
-            f"it wrote mistakes you did not make in {after} of your sentences (the model in "
-            f"use: {before}), so the one in use stays."
+            f"it wrote mistakes you did not make in {new} of your sentences that the model in "
+            f"use heard right (the other way round: {fixed}), more than chance explains, so "
+            "the one in use stays."
+        )
+    before, after = details.get("prompt_leaks", [0, 0])
+    if "phantoms_worse" not in details and after > before:  # a run from before phantoms
+        return (
+            f"it wrote words of its prompt that were not said in {after} sentences "
+            f"(the model in use: {before}), so the one in use stays."
         )
     more = details.get("more_sentences")
     if more:

@@ -26,7 +26,9 @@ from ..store.files import write_file
 from .runs import (
     SPLIT_WORDS,
     Gain,
+    PhantomChange,
     Phantoms,
+    compare_phantoms,
     folds,
     paired_gain,
     prompt_leaks,
@@ -47,9 +49,8 @@ class Outcome:
     leaks_before: int
     """Held-out transcripts with words of the recogniser's prompt that were not said."""
     leaks_after: int
-    phantoms_before: int
-    """Held-out transcripts with a mistake nobody made (:class:`Phantoms`)."""
-    phantoms_after: int
+    phantoms: PhantomChange
+    """Held-out transcripts with a mistake nobody made (:class:`Phantoms`), before and after."""
     epochs: list[int]
     """The epoch kept by each training (early stopping)."""
     folder: Path | None = None
@@ -59,7 +60,7 @@ class Outcome:
 
     @property
     def better(self) -> bool:
-        return self.gain.better and self.phantoms_after <= self.phantoms_before
+        return self.gain.better and not self.phantoms.worse
 
 
 def held_out_parts(rows: list[dict]) -> tuple[str, list[list[dict]]]:
@@ -209,12 +210,13 @@ class Run:
         def leaks(hyps: dict[int, str]) -> int:
             return sum(bool(prompt_leaks(prompt, r["reference"], hyps[r["id"]])) for r in held)
 
-        def phantoms(hyps: dict[int, str]) -> int:
-            return sum(phantom(r["reference"], hyps[r["id"]]) for r in held)
+        def phantoms(hyps: dict[int, str]) -> list[bool]:
+            return [phantom(r["reference"], hyps[r["id"]]) for r in held]
 
         outcome = Outcome(
             self.method, len(self.parts), gain, leaks(before), leaks(after),
-            phantoms(before), phantoms(after), epochs, before=before, after=after,
+            compare_phantoms(phantoms(before), phantoms(after)), epochs,
+            before=before, after=after,
         )  # fmt: skip
         if outcome.better:
             if self.method == "cross-validation":

@@ -199,6 +199,42 @@ def prompt_leaks(prompt: str, reference: str, hypothesis: str) -> list[str]:
     return sorted((pairs(prompt) & pairs(hypothesis)) - pairs(reference))
 
 
+WORSE_P = 0.2
+"""A model is taken to make more phantom mistakes than the one in use when so many more of
+its sentences have one would happen by chance less often than this."""
+
+
+@dataclass(frozen=True)
+class PhantomChange:
+    """Held-out sentences with a phantom mistake, from each model, paired by sentence."""
+
+    before: int
+    after: int
+    new: int
+    """Sentences with one from the adapted model only..."""
+    fixed: int
+    """...and from the model in use only (the others say nothing about the difference)."""
+
+    @property
+    def chance(self) -> float:
+        """How often at least ``new`` of the ``new + fixed`` discordant sentences would be the
+        adapted model's if both models made them equally often (exact sign test)."""
+        n = self.new + self.fixed
+        return sum(math.comb(n, k) for k in range(self.new, n + 1)) / 2**n
+
+    @property
+    def worse(self) -> bool:
+        """More phantom mistakes beyond noise."""
+        return self.new > self.fixed and self.chance < WORSE_P
+
+
+def compare_phantoms(before: list[bool], after: list[bool]) -> PhantomChange:
+    """``before``/``after``: per held-out sentence, does each model's transcript have one?"""
+    new = sum(a and not b for b, a in zip(before, after, strict=True))
+    fixed = sum(b and not a for b, a in zip(before, after, strict=True))
+    return PhantomChange(sum(before), sum(after), new, fixed)
+
+
 class Phantoms:
     """Does a transcript of a sentence read aloud make the tutor point out a mistake the
     sentence itself does not have (Harper and the learner rules, as ``talk`` checks a turn),
