@@ -81,13 +81,10 @@ def one_setting(args, threads: int) -> dict:
         tts__threads=args.tts_threads,
     )
     voice = (lambda tts: Speaker(tts, play=False, keep=True)) if args.spoken else None
-    if args.two_llms:
-        from im4talkin import registry
+    if args.two_llms:  # a model that cannot be shared: _critic loads its own instance
         from im4talkin.tutor import build
 
-        build._critic = lambda model, settings: registry.create(
-            "llm", settings.llm.name, settings, n_ctx=build.FEEDBACK_CTX, replies=False
-        )
+        build._critic = lambda model, settings, own=build._critic: own(None, settings)
     convo = build_conversation(settings, load_topic("travel"), listen=args.spoken, voice=voice)
     convo.open()
     convo.partner.prefill()

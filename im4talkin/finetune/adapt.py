@@ -83,11 +83,8 @@ class Run:
         work: Path,
         epochs: int,
         events: Callable[[str, dict], None] = lambda kind, info: None,
-        phantoms: Callable[[str, str], bool] | None = None,
     ) -> None:
         self.job, self.rows, self.clips = job, rows, clips
-        self.phantoms = phantoms
-        """(reference, transcript) -> a mistake nobody made? (default :class:`Phantoms`)"""
         self.current, self.work, self.epochs = current, work, epochs
         self.events = events
         self.method, self.parts = held_out_parts(rows)
@@ -205,7 +202,7 @@ class Run:
         )
         prompt = getattr(self.job, "prompt", "")
 
-        phantom = self.phantoms or Phantoms(prompt)
+        phantom = Phantoms(prompt)
 
         def leaks(hyps: dict[int, str]) -> int:
             return sum(bool(prompt_leaks(prompt, r["reference"], hyps[r["id"]])) for r in held)
