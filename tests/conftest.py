@@ -93,7 +93,10 @@ def piper(settings):
 
 @pytest.fixture(scope="session")
 def speech(tmp_path_factory, piper):
-    """Learner sentences spoken by Piper, as 22.05 kHz WAV files: ``speech(text) -> path``."""
+    """Learner sentences spoken by Piper, as 22.05 kHz WAV files: ``speech(text) -> path``.
+
+    Spoken steadily (no random noise), so every run of the suite hears the same audio.
+    """
     from im4talkin.audio.io import write_wav
 
     folder = tmp_path_factory.mktemp("speech")
@@ -103,7 +106,7 @@ def speech(tmp_path_factory, piper):
         if text not in made:
             path = folder / f"{len(made)}.wav"
             silence = np.zeros(piper.sample_rate // 4, np.float32)
-            audio = np.concatenate([silence, piper.synthesize(text), silence])
+            audio = np.concatenate([silence, piper.synthesize(text, steady=True), silence])
             made[text] = write_wav(path, audio, piper.sample_rate)
         return made[text]
 

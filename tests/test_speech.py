@@ -57,6 +57,14 @@ def test_piper_speaks_a_sentence(piper):
     assert 0.1 < float(np.abs(audio).max()) <= 1.0
 
 
+def test_steady_speech_is_the_same_every_take(piper):
+    text = "I would like to book a room for two nights, please."
+    takes = [piper.synthesize(text), piper.synthesize(text)]
+    assert len(takes[0]) != len(takes[1]) or not np.array_equal(*takes)  # the voice varies
+    steady = [piper.synthesize(text, steady=True), piper.synthesize(text, steady=True)]
+    np.testing.assert_array_equal(*steady)
+
+
 def test_whisper_reads_back_what_piper_said(whisper_base, piper):
     text = "The museum opens early in the morning."
     import soxr

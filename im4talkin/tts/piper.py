@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,12 @@ class PiperTTS:
         self.sample_rate = int(self.voice.config.sample_rate)
         self.syn = SynthesisConfig(length_scale=1.0 / speed)
 
-    def synthesize(self, text: str) -> np.ndarray:
-        """float32 mono samples at :attr:`sample_rate` for ``text``."""
-        chunks = [c.audio_float_array for c in self.voice.synthesize(text, syn_config=self.syn)]
+    def synthesize(self, text: str, steady: bool = False) -> np.ndarray:
+        """float32 mono samples at :attr:`sample_rate` for ``text``.
+
+        The voice adds random noise to each take; ``steady`` leaves it out, so the same text
+        gives the same samples every time (test speech, benchmarks).
+        """
+        syn = replace(self.syn, noise_scale=0.0, noise_w_scale=0.0) if steady else self.syn
+        chunks = [c.audio_float_array for c in self.voice.synthesize(text, syn_config=syn)]
         return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
