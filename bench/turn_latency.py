@@ -6,10 +6,14 @@ feedback (Harper + rules), the reply's first token, first sentence and whole rep
 LLM corrections that run after the reply.
 
 ``--spoken`` times spoken turns from the end of speech: each learner line is a ~5 s
-utterance spoken by espeak-ng; the clock starts when the recording ends (Enter), then
-silence trim + Whisper, fast feedback, the first reply sentence, and its first audio from
-Piper (synthesised while the LLM writes the rest; playback's own output latency, ~50 ms,
-is not included). Each setting runs in a fresh process.
+utterance spoken by espeak-ng, fed to the session's live recognition as the microphone
+feeds it (a 50 ms block every 50 ms, in real time: drafts and the partner's reading ahead
+run meanwhile, as in ``talk``). The clock starts when the last block is in (Enter), then:
+the final transcript (``asr``; ``asr_wait`` of it waiting for a draft still running), fast
+feedback, the reply's first token, its first piece for the voice (``llm_first_chunk``: a
+first clause, or a sentence), its first sentence, and the first audio from Piper
+(playback's own output latency, ~50 ms, is not included). ``--whole`` transcribes each
+recording only once it has ended, as before issue 21. Each setting runs in a fresh process.
 
     python bench/turn_latency.py [--llm qwen] [--threads 1 2] [--turns 6]
     python bench/turn_latency.py --spoken [--asr whisper-base] [--asr-threads 2] [--tts-threads 1]
@@ -66,6 +70,23 @@ def _utterances(n: int) -> list:
     return clips
 
 
+BLOCK_S = 0.05
+"""The microphone's block: the recorder reads 50 ms at a time."""
+
+
+def speak_into(live, clip) -> None:
+    """Feed ``clip`` to live recognition as a microphone would: a block every 50 ms, in
+    real time. Returns when the last block is in, the moment the learner presses Enter."""
+    import time
+
+    block = int(BLOCK_S * 16_000)
+    start = time.perf_counter()
+    for i in range(0, len(clip.samples), block):
+        live.feed(clip.samples[i : i + block])
+        due = start + (i + block) / 16_000
+        time.sleep(max(0.0, due - time.perf_counter()))
+
+
 def one_setting(args, threads: int) -> dict:
     from im4talkin.audio.playback import Speaker
     from im4talkin.config import load_settings, override
@@ -86,15 +107,24 @@ def one_setting(args, threads: int) -> dict:
 
         build._critic = lambda model, settings, own=build._critic: own(None, settings)
     convo = build_conversation(settings, load_topic("travel"), listen=args.spoken, voice=voice)
+    convo.first_alone = not args.first_shared
     convo.open()
     convo.partner.prefill()
     said = _utterances(args.turns) if args.spoken else LINES[: args.turns]
     rows = []
     for item in said:
-        result = convo.turn(item)
+        live = None
+        if args.spoken and not args.whole:
+            live = convo.listen()
+            speak_into(live, item)
+        result = convo.turn(item, live=live)
         row = result.timings.public() | {"reply_words": len(result.reply.split())}
         if args.spoken:
             row["clip_s"] = item.seconds
+        if live is not None:
+            st = live.stats
+            row |= {"drafts": st.drafts, "ahead": st.ahead, "ahead_kept": st.ahead_kept}
+            row |= {"words": len(result.transcript.split())}
         rows.append(row)
         convo.partner.prefill()
     import resource
@@ -113,6 +143,14 @@ def main() -> None:
     ap.add_argument("--asr-threads", type=int, default=2)
     ap.add_argument("--tts-threads", type=int, default=1)
     ap.add_argument("--two-llms", action="store_true", help="a second model for corrections")
+    ap.add_argument(
+        "--whole", action="store_true", help="no recognition during speech (as before issue 21)"
+    )
+    ap.add_argument(
+        "--first-shared",
+        action="store_true",
+        help="the LLM goes on writing while the first piece is synthesised (as before)",
+    )
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -126,11 +164,12 @@ def main() -> None:
         )
         cols = [
             "asr",
+            "asr_wait",
             "feedback_fast",
+            "llm_first_token",
+            "llm_first_chunk",
             "llm_first_sentence",
             "tts_first_audio",
-            "llm_total",
-            "tts_total",
             "turn_total",
         ]
     else:
@@ -162,6 +201,8 @@ def main() -> None:
                 str(args.tts_threads),
                 *(["--spoken"] if args.spoken else []),
                 *(["--two-llms"] if args.two_llms else []),
+                *(["--whole"] if args.whole else []),
+                *(["--first-shared"] if args.first_shared else []),
                 "--child",
                 str(threads),
             ],
@@ -181,7 +222,20 @@ def main() -> None:
         if args.spoken:
             clip = median([r["clip_s"] for r in rows])
             words = median([r["reply_words"] for r in rows])
-            print(f"<!-- n_threads={threads}: utterance {clip:.1f} s, reply {words:.0f} words -->")
+            first = [r["tts_first_audio"] for r in rows]
+            print(
+                f"<!-- n_threads={threads}: utterance {clip:.1f} s, reply {words:.0f} words; "
+                f"first audio median {median(first):.0f} ms, worst {max(first):.0f} ms -->"
+            )
+            if not args.whole:
+                said = sum(r["words"] for r in rows)
+                ahead = sum(r["ahead"] for r in rows)
+                borne = sum(r["ahead_kept"] for r in rows)
+                drafts = sum(r["drafts"] for r in rows) / len(rows)
+                print(
+                    f"<!-- n_threads={threads}: {drafts:.1f} drafts a turn; read ahead {ahead} "
+                    f"of {said} words, {borne} borne out by the final transcript -->"
+                )
 
 
 if __name__ == "__main__":

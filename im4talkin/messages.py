@@ -112,6 +112,8 @@ class TurnTimings:
     feedback_llm: float = 0.0
     """The LLM's corrections, after the reply."""
     llm_first_token: float = 0.0
+    llm_first_chunk: float = 0.0
+    """The first piece of the reply given to the voice: its first clause, or a sentence."""
     llm_first_sentence: float = 0.0
     llm_total: float = 0.0
     turn_total: float = 0.0
@@ -123,6 +125,10 @@ class TurnTimings:
     """From the turn's start to the end of the reply's synthesis."""
     phonemes: float = 0.0
     """The phoneme check of a spoken transcript, after the reply was written."""
+    asr_live: float = 0.0
+    """Recognition drafted while the learner spoke (before the turn's start, not in ``asr``)."""
+    asr_wait: float = 0.0
+    """Of ``asr``: waiting, after the recording ended, for a draft still running."""
 
     def public(self) -> dict[str, int]:
         """Rounded to whole milliseconds, as stored and printed; ``feedback`` is all feedback work."""

@@ -18,6 +18,8 @@ class ScriptedModel:
         self.replies = list(replies)
         self.json_answers = list(json_answers)
         self.prompts: list[list[ChatTurn]] = []
+        self.started: list[str] = []
+        """What each prefill was given of a learner turn still being spoken."""
 
     def enqueue(self, *replies: str) -> None:
         self.replies.extend(replies)
@@ -28,8 +30,10 @@ class ScriptedModel:
         for i in range(0, len(text), 4):
             yield text[i : i + 4]
 
-    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
-        pass
+    def prefill(
+        self, turns: Sequence[ChatTurn], fixed: int = 0, *, started: str = "", whole: bool = False
+    ) -> None:
+        self.started.append(turns[-1].content if whole else started)
 
     def complete_json(self, turns, schema, max_tokens) -> dict[str, Any]:
         return self.json_answers.pop(0) if self.json_answers else {"corrections": []}

@@ -109,3 +109,51 @@ def test_fallback_never_repeats_an_asked_question():
     p.open()
     asked = [list(p.reply(f"answer number {i}"))[-1] for i in range(len(topic.questions))]
     assert len(set(asked)) == len(asked)
+
+
+@pytest.mark.parametrize(
+    "buffer, cut",
+    [
+        ("That sounds lovely, what", ("That sounds lovely,", " what")),
+        ("That sounds lovely,", None),  # the comma may yet be part of a number or a word
+        ("Oh, that", None),  # too short to say on its own
+        (
+            "I have never been to Japan but I would ",
+            ("I have never been to Japan", " but I would "),
+        ),
+        ("one two three four five six seven eight", None),  # "eight" may go on
+        (
+            "one two three four five six seven eight nine",
+            ("one two three four five six seven eight", " nine"),
+        ),
+    ],
+)
+def test_a_first_clause_is_cut_at_a_comma_or_after_a_few_whole_words(buffer, cut):
+    assert guard.first_clause(buffer) == cut
+
+
+def test_the_first_clause_of_a_reply_goes_ahead_of_its_sentence():
+    p = _partner("That sounds lovely, what did you see there? I love Rome.")
+    p.open()
+    stats = ReplyStats()
+    out = list(p.reply("i visited rome last spring", stats))
+    assert out == ["That sounds lovely,", "what did you see there?"]
+    assert p.history[-1].content == "That sounds lovely, what did you see there?"
+    assert 0 < stats.first_chunk_s <= stats.first_sentence_s
+
+
+def test_an_answer_to_a_question_waits_for_its_whole_first_sentence():
+    p = _partner("It costs five euros, which is quite cheap.")
+    p.open()
+    assert list(p.reply("how much is the museum ticket?")) == [
+        "It costs five euros, which is quite cheap."
+    ]
+
+
+def test_a_sentence_dropped_after_its_clause_was_said_ends_the_reply_there():
+    p = _partner("That sounds lovely, but you should say went.", "Nice! Who went with you?")
+    p.open()
+    stats = ReplyStats()
+    assert list(p.reply("i go to rome last spring", stats)) == ["That sounds lovely,"]
+    assert stats.problems == ["corrects the learner"] and stats.retries == 0
+    assert p.history[-1].content == "That sounds lovely."

@@ -101,7 +101,7 @@ def test_an_enter_pressed_after_the_recording_cap_does_not_start_a_recording():
     class Capped:
         max_seconds = 30
 
-        def record(self, should_stop, on_level):
+        def record(self, should_stop, on_level, on_audio=None):
             return Clip(np.zeros(16000, np.float32),
                         notes=["recording stopped at the 30 s limit of one turn"])  # fmt: skip
 

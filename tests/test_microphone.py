@@ -80,6 +80,40 @@ def test_the_microphone_records_speech_played_into_it(pulse, speech, whisper_bas
     assert jiwer.wer(_norm(SAID), _norm(heard)) <= 0.15, heard
 
 
+RECORD_LIVE = """
+import sys, threading
+from im4talkin import registry
+from im4talkin.asr.live import LiveTranscript
+from im4talkin.audio.io import load_audio, speech_span
+from im4talkin.audio.mic import Recorder
+from im4talkin.config import load_settings
+from tests.pulse import feed_mic
+fifo, wav = sys.argv[1:3]
+asr = registry.create("asr", "whisper-base", load_settings())
+asr.warm_up()
+read = []
+live = LiveTranscript(asr, speech_span, read_ahead=lambda text, whole: read.append(text))
+recorder = Recorder("pulse", max_seconds=30)
+feeder = threading.Thread(target=feed_mic, args=(fifo, load_audio(wav).samples))
+feeder.start()
+clip = recorder.record(lambda: not feeder.is_alive(), on_audio=live.feed)
+drafts = live.stats.drafts
+final = live.finish(clip)
+assert final == asr.transcribe(speech_span(clip).samples), final
+print(drafts, len(read))
+print(final)
+"""
+
+
+def test_the_microphone_feeds_live_recognition(pulse, speech):
+    said = "Last summer I visit my uncle in the mountains and we walk every morning by the lake."
+    out = _child(RECORD_LIVE, pulse.env, str(pulse.fifo), str(speech(said)))
+    counts, heard = out.strip().splitlines()[-2:]
+    drafts, read = map(int, counts.split())
+    assert drafts >= 2 and read >= 1, out  # drafted while the audio came in
+    assert jiwer.wer(_norm(said), _norm(heard)) <= 0.15, heard
+
+
 SPEAK = """
 import sys, threading
 from im4talkin import registry

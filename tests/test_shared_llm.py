@@ -93,3 +93,37 @@ def test_a_session_loads_the_partner_model_once(monkeypatch):
     critic = convo.feedback.llm
     assert isinstance(critic, SharedChat) and critic.chat is convo.partner.model
     assert critic.adapter is None  # corrections use the model as it is
+
+
+def test_reading_ahead_leaves_the_reply_only_the_rest_of_the_turn(qwen, monkeypatch):
+    """The words recognised while the learner speaks are read before the turn ends; the
+    reply then evaluates only what came after them, and a read-ahead that turns out wrong
+    is read again from the first different word."""
+    batches: list[int] = []
+    real = qwen._llama.eval
+    monkeypatch.setattr(
+        qwen._llama, "eval", lambda tokens: (batches.append(len(tokens)), real(tokens))[1]
+    )
+    partner = Partner(qwen, load_topic("travel"), "B1", max_tokens=30, seed=3)
+    partner.open()
+    partner.prefill()
+    said = "yesterday i go to the beach with my friends and we swim in the sea"
+    whole = qwen.count_tokens(said)
+
+    def first_batch(text: str, ahead: str) -> int:
+        partner.prefill(started=ahead)
+        batches.clear()
+        reply = " ".join(partner.reply(text, ReplyStats()))
+        assert reply
+        partner.prefill()
+        return batches[0]
+
+    # nothing read ahead: the whole turn and the reply's header
+    assert first_batch(said, "") >= whole
+    # all but the last words read ahead: those words and the header, nothing more
+    said = "we went to the old market and i buy a lot of fruits there"
+    assert first_batch(said, "we went to the old market and i buy a lot of") <= 10
+    # a read-ahead the final transcript does not bear out: read from the difference only
+    said = "my sister like the mountains more than the sea"
+    n = first_batch(said, "my sister like the museums")
+    assert n <= qwen.count_tokens(" mountains more than the sea") + 10

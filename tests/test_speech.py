@@ -109,7 +109,11 @@ def test_a_spoken_scripted_session(cli, cached_models, speech, tmp_path, home, n
     fix = first["corrections"][0]
     assert (fix["original"].lower(), fix["corrected"], fix["kind"]) == ("go", "went", "tense")
     timings = first["timings_ms"]
-    assert timings["asr"] > 0 and timings["tts_first_audio"] >= timings["llm_first_sentence"]
+    # the timeline: transcript, first token, first piece for the voice, its audio
+    assert 0 < timings["asr"] < timings["llm_first_token"] <= timings["llm_first_chunk"]
+    assert timings["llm_first_chunk"] <= min(
+        timings["llm_first_sentence"], timings["tts_first_audio"]
+    )
     assert timings["tts_total"] >= timings["tts_first_audio"] > 0
     # the learner's recordings are kept as FLAC under the data dir, referenced from the turns
     store = Store()

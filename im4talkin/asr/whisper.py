@@ -101,6 +101,12 @@ class WhisperASR:
         """The words spoken in ``samples``, as one line of text."""
         return " ".join(seg.text.strip() for seg in self._segments(samples) if seg.text.strip())
 
+    def draft(self, samples: np.ndarray) -> str:
+        """A quick transcript of a recording still under way (greedy, no second decode to
+        rule out a copied prompt): only to read ahead, never what the tutor checks."""
+        segments = self._decode(samples, False, self.initial_prompt, beam_size=1)
+        return " ".join(seg.text.strip() for seg in segments if seg.text.strip())
+
     def transcribe_words(self, samples: np.ndarray) -> tuple[str, list[tuple[str, float]]]:
         """The text and each word with Whisper's probability for it (for reading feedback)."""
         segments = self._segments(samples, word_timestamps=True)
@@ -117,12 +123,18 @@ class WhisperASR:
                 return plain
         return kept
 
-    def _decode(self, samples: np.ndarray, word_timestamps: bool, prompt: str | None) -> list:
+    def _decode(
+        self,
+        samples: np.ndarray,
+        word_timestamps: bool,
+        prompt: str | None,
+        beam_size: int | None = None,
+    ) -> list:
         segments, _info = self.model.transcribe(
             samples,
             language="en",
             task="transcribe",
-            beam_size=self.beam_size,
+            beam_size=beam_size or self.beam_size,
             initial_prompt=prompt,
             word_timestamps=word_timestamps,
             **VERBATIM,

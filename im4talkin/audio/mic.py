@@ -37,17 +37,31 @@ class Recorder:
         self,
         should_stop: Callable[[], bool],
         on_level: Callable[[float, float], None] | None = None,
+        on_audio: Callable[[np.ndarray], None] | None = None,
     ) -> Clip:
-        """Record until ``should_stop()`` is true; ``on_level(rms, seconds)`` feeds a meter."""
+        """Record until ``should_stop()`` is true; ``on_level(rms, seconds)`` feeds a meter,
+        ``on_audio`` gets each block as 16 kHz mono float32 as it comes (live recognition;
+        it must not block: it runs on the audio thread)."""
         blocks: list[np.ndarray] = []
         level = [0.0]
         lock = threading.Lock()
+        live: dict = {"rate": SAMPLE_RATE, "resample": None}
 
         def callback(indata, frames, when, status) -> None:
             block = indata[:, 0].copy()
             with lock:
                 blocks.append(block)
             level[0] = float(np.sqrt(np.mean(block**2))) if block.size else 0.0
+            if on_audio is not None:
+                if live["rate"] != SAMPLE_RATE:
+                    if live["resample"] is None:
+                        import soxr
+
+                        live["resample"] = soxr.ResampleStream(
+                            live["rate"], SAMPLE_RATE, 1, dtype="float32"
+                        )
+                    block = live["resample"].resample_chunk(block)
+                on_audio(block)
 
         rate = SAMPLE_RATE
         try:
@@ -55,6 +69,7 @@ class Recorder:
         except self.sd.PortAudioError:  # a device that cannot do 16 kHz: record natively
             try:
                 rate = int(self.sd.query_devices(self.device, kind="input")["default_samplerate"])
+                live["rate"] = rate
                 stream = self._open(rate, callback)
             except (self.sd.PortAudioError, ValueError) as err:
                 raise DeviceError(f"cannot record from the microphone ({err})") from None

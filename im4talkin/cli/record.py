@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from ..asr.live import LiveTranscript
 from ..audio.io import Clip
 from ..audio.mic import CAPPED, Recorder
 from ..config import Settings
@@ -27,30 +28,41 @@ def _enter_pressed() -> bool:
     return False
 
 
-def meter(level: float, seconds: float, limit: float) -> Text:
-    """``● 2.4 s ▮▮▮▮▮▯▯▯  Enter stops`` with the bar on a log scale of the RMS level."""
+HEARD_CHARS = 60
+"""The meter shows the end of what was heard so far, at most this long."""
+
+
+def meter(level: float, seconds: float, limit: float, heard: str = "") -> Text:
+    """``● 2.4 s ▮▮▮▮▮▯▯▯  Enter stops`` with the bar on a log scale of the RMS level, and
+    the words recognised so far (their end) after it."""
     import math
 
     db = 20 * math.log10(max(level, 1e-5))
     filled = max(0, min(BAR, int((db + 60) / 60 * BAR)))
     colour = "red" if db > -3 else "green"
-    return Text.assemble(
+    text = Text.assemble(
         ("● ", "bold red"),
         f"{seconds:4.1f} s / {limit:.0f} s  ",
         ("▮" * filled, colour),
         ("▯" * (BAR - filled), "dim"),
         ("  Enter stops", "dim"),
     )
+    if heard:
+        tail = heard if len(heard) <= HEARD_CHARS else "…" + heard[-HEARD_CHARS + 1 :]
+        text.append(f"\n  {tail}", style="dim italic")
+    return text
 
 
-def push_to_talk(recorder: Recorder, console: Console) -> Clip:
-    """Record until Enter (or the length limit), showing the level meter."""
-    with Live(meter(0, 0, recorder.max_seconds), console=console, transient=True) as live:
+def push_to_talk(recorder: Recorder, console: Console, live: LiveTranscript | None = None) -> Clip:
+    """Record until Enter (or the length limit), showing the level meter; ``live`` hears
+    the recording as it comes, and the meter shows the words it is sure of."""
+    with Live(meter(0, 0, recorder.max_seconds), console=console, transient=True) as screen:
 
         def show(level: float, seconds: float) -> None:
-            live.update(meter(level, seconds, recorder.max_seconds))
+            heard = live.text if live is not None else ""
+            screen.update(meter(level, seconds, recorder.max_seconds, heard))
 
-        clip = recorder.record(_enter_pressed, show)
+        clip = recorder.record(_enter_pressed, show, live.feed if live is not None else None)
     console.print(f"[dim]recorded {clip.seconds:.1f} s[/]")
     if any(CAPPED in note for note in clip.notes):
         # the learner is still talking and will press Enter to stop: take that Enter here,

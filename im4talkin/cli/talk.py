@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from .. import registry
+from ..asr.live import LiveTranscript
 from ..audio import devices
 from ..audio.io import Clip, load_audio, write_flac, write_wav
 from ..config import Settings, load_settings, override
@@ -288,7 +289,9 @@ class _Run:
         self.results: list[TurnResult] = []
         self.learner = learner
 
-    def turn(self, said: str | Clip, start: float | None = None) -> TurnResult:
+    def turn(
+        self, said: str | Clip, start: float | None = None, live: LiveTranscript | None = None
+    ) -> TurnResult:
         """Run, show, save and print one turn; InputError leaves the session as it was.
 
         The turn is saved first and its audio files attached after: a recording that cannot
@@ -300,7 +303,7 @@ class _Run:
         if isinstance(said, Clip):
             for line in said.notes:
                 self.notice(line)
-        result = self._run(said, start)
+        result = self._run(said, start, live)
         seconds = said.seconds if isinstance(said, Clip) else 0.0
         try:
             turn_id = self.store.save_turn(self.session_id, result, seconds=seconds)
@@ -331,7 +334,9 @@ class _Run:
             sys.stdout.flush()
         return result
 
-    def _run(self, said: str | Clip, start: float | None) -> TurnResult:
+    def _run(
+        self, said: str | Clip, start: float | None, live: LiveTranscript | None
+    ) -> TurnResult:
         name = render.partner_name(self.convo.partner.topic)
         started = False
         quiet = self.json_out
@@ -349,7 +354,7 @@ class _Run:
             if not quiet:
                 self.console.print(f"[dim]heard:[/] {text}", highlight=False)
 
-        result = self.convo.turn(said, on_sentence=show, start=start, on_heard=heard)
+        result = self.convo.turn(said, on_sentence=show, start=start, on_heard=heard, live=live)
         if not quiet:
             self.console.print()
             self.console.print(render.feedback_panel(result))
@@ -375,13 +380,15 @@ def _interactive(run: _Run, mic) -> None:
             return
         said: str | Clip = line
         start = None
+        live = None
         try:
             if command == "/text":
                 said = console.input("[bold]type> [/]")
             elif command in ("", "/talk") and mic is not None:
                 if convo.speaker:
                     convo.speaker.wait_played()  # never record the partner's own voice
-                said = push_to_talk(mic, console)
+                live = convo.listen()  # recognise while the learner speaks
+                said = push_to_talk(mic, console, live)
                 start = time.perf_counter()
             elif command == "/talk":
                 console.print("[yellow]no microphone in this session: type your turn[/]")
@@ -392,7 +399,7 @@ def _interactive(run: _Run, mic) -> None:
             elif not command:
                 console.print(f"[dim]{HELP_SPOKEN if mic else HELP_TYPED}[/]")
                 continue
-            result = run.turn(said, start)
+            result = run.turn(said, start, live)
             if result.closing:
                 console.print(f"[dim]{render.CLOSING}[/]")
         except InputError as err:
@@ -412,4 +419,7 @@ def _interactive(run: _Run, mic) -> None:
         except (KeyboardInterrupt, EOFError):
             console.print("\n[dim]turn cancelled; the session so far is saved.[/]")
             return
+        finally:
+            if live is not None:
+                live.close()
         convo.partner.prefill_in_background()

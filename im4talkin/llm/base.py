@@ -18,11 +18,15 @@ class ChatModel(Protocol):
         """Yield the reply to ``turns`` piece by piece as it is written."""
         ...
 
-    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
+    def prefill(
+        self, turns: Sequence[ChatTurn], fixed: int = 0, *, started: str = "", whole: bool = False
+    ) -> None:
         """Process ``turns`` ahead of time so the next reply starts sooner (may do nothing).
 
         The first ``fixed`` turns never change in this conversation: their evaluated state
-        may be kept for later conversations with the same start."""
+        may be kept for later conversations with the same start. ``started``: the start of
+        the next user turn, already known (the learner is still speaking it); ``whole``:
+        ``turns`` are the prompt of the next reply as they are."""
         ...
 
     def complete_json(

@@ -224,16 +224,29 @@ class LlamaChat:
         messages = [{"role": t.role, "content": t.content} for t in turns]
         return self._format(messages=messages).prompt
 
-    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0, *, slot: str = MAIN) -> None:
-        """Evaluate the prompt up to where the next user message's text will start.
+    def prefill(
+        self,
+        turns: Sequence[ChatTurn],
+        fixed: int = 0,
+        *,
+        slot: str = MAIN,
+        started: str = "",
+        whole: bool = False,
+    ) -> None:
+        """Evaluate the prompt up to where the next user message's text will start, or up to
+        the end of ``started``, the part of that message already known; ``whole``: the
+        prompt for a reply to ``turns`` as it is (the last is the user's whole message).
 
         The evaluated state (KV cache) of the first ``fixed`` turns, which never change in
         a conversation (system prompt, example exchanges), is kept in ``state_dir`` the
         first time and loaded from there afterwards: a long role-play prompt costs its
         evaluation once per model and prompt, not at every session start.
         """
-        text = self._prompt([*turns, ChatTurn("user", _MARK)])
-        prefix = text.split(_MARK, 1)[0]
+        if whole:
+            prefix = self._prompt(turns)
+        else:
+            text = self._prompt([*turns, ChatTurn("user", started + _MARK)])
+            prefix = text.split(_MARK, 1)[0]
         with self._lock:
             self._hold(slot)
             if fixed and (self._state_dir or self._adapter) and slot == MAIN:
@@ -362,8 +375,10 @@ class SharedChat:
     def count_tokens(self, text: str) -> int:
         return self.chat.count_tokens(text)
 
-    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
-        self.chat.prefill(turns, 0, slot=self.slot)
+    def prefill(
+        self, turns: Sequence[ChatTurn], fixed: int = 0, *, started: str = "", whole: bool = False
+    ) -> None:
+        self.chat.prefill(turns, 0, slot=self.slot, started=started, whole=whole)
 
     def stream(self, turns: Sequence[ChatTurn], max_tokens: int) -> Iterator[str]:
         return self.chat.stream(turns, max_tokens, slot=self.slot)

@@ -74,7 +74,9 @@ class OpenAIChat:
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // CHARS_PER_TOKEN)
 
-    def prefill(self, turns: Sequence[ChatTurn], fixed: int = 0) -> None:
+    def prefill(
+        self, turns: Sequence[ChatTurn], fixed: int = 0, *, started: str = "", whole: bool = False
+    ) -> None:
         """Nothing to do: the server keeps its own prompt cache."""
 
     def _body(self, turns: Sequence[ChatTurn], max_tokens: int, **extra: Any) -> dict[str, Any]:

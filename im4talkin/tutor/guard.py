@@ -42,13 +42,15 @@ def content_words(text: str) -> set[str]:
 
 
 def split_sentences(buffer: str, final: bool = False) -> tuple[list[str], str]:
-    """Cut the complete sentences off the front of ``buffer``; return them and the rest."""
+    """Cut the complete sentences off the front of ``buffer``; return them and the rest.
+    A sentence ending in "." is complete once something follows; one ending in "!" or "?"
+    at once."""
     out: list[str] = []
     start = 0
     for match in _END.finditer(buffer):
         end = match.end()
-        if end == len(buffer) and not final:
-            break
+        if end == len(buffer) and not final and buffer[end - 1] not in "!?":
+            break  # "3." may go on as "3.5"; "Great!" is done (the voice can start)
         piece = buffer[start:end].strip()
         if piece and _ABBREV.search(piece):
             continue
@@ -60,6 +62,37 @@ def split_sentences(buffer: str, final: bool = False) -> tuple[list[str], str]:
         out.append(rest.strip())
         rest = ""
     return out, rest
+
+
+CLAUSE_MIN_WORDS = 3
+"""A comma after at least this many words ends a first chunk worth saying on its own
+("That sounds lovely," but not "Oh,")."""
+CLAUSE_MAX_WORDS = 8
+"""A first sentence this long with no comma yet is said in chunks: up to a linking word
+among its last words, or else after this many words."""
+_LINKS = frozenset(
+    "and but because so or when while if that which who where to in at on for with".split()
+)
+_WORD = re.compile(r"\S+")
+
+
+def first_clause(buffer: str) -> tuple[str, str] | None:
+    """A clause at the start of ``buffer``, a sentence still being written, that can be
+    said before the sentence ends, and the rest; None while there is none. Only whole
+    words count: a word is whole once a space follows it."""
+    words = list(_WORD.finditer(buffer))
+    whole = words if buffer[-1:].isspace() else words[:-1]
+    for i, word in enumerate(whole):
+        if word.group().endswith(",") and i + 1 >= CLAUSE_MIN_WORDS:
+            return buffer[: word.end()].strip(), buffer[word.end() :]
+    if len(whole) < CLAUSE_MAX_WORDS:
+        return None
+    cut = CLAUSE_MAX_WORDS  # after this many words, or before the last linking word
+    for i in range(min(CLAUSE_MAX_WORDS, len(whole) - 1), CLAUSE_MIN_WORDS, -1):
+        if whole[i].group().lower() in _LINKS:
+            cut = i
+            break
+    return buffer[: whole[cut - 1].end()].strip(), buffer[whole[cut - 1].end() :]
 
 
 def leak_cut(text: str) -> tuple[str, bool]:

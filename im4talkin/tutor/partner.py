@@ -24,6 +24,8 @@ class ReplyStats:
     """What happened while one reply was written."""
 
     first_token_s: float = 0.0
+    first_chunk_s: float = 0.0
+    """The first piece given to the voice: a first clause, or a whole sentence."""
     first_sentence_s: float = 0.0
     total_s: float = 0.0
     retries: int = 0
@@ -93,10 +95,26 @@ class Partner:
         if self.history and self.history[-1].role == "user":
             self.history.pop()
 
-    def prefill(self) -> None:
-        """Evaluate the system prompt and history now, while the learner reads or thinks."""
-        self.model.prefill(self._context(), fixed=1 + len(self.preamble))
+    def prefill(self, started: str = "", whole: bool = False) -> None:
+        """Evaluate the system prompt and history now, while the learner reads or thinks.
+
+        ``started``: the learner's turn as far as it is known (the words recognised while
+        they speak), evaluated too, so the reply reads only the rest; ``whole``: that is
+        the whole turn, probably, so the prompt is evaluated as the reply will have it.
+        """
+        fixed = 1 + len(self.preamble)
+        if not started:
+            self.model.prefill(self._context(), fixed=fixed)
+        elif whole:
+            turns = self._context(self._note(policy.kind_of(started), 0), ChatTurn("user", started))
+            self.model.prefill(turns, fixed=fixed, whole=True)
+        else:
+            *turns, last = self._context(pending=ChatTurn("user", started))
+            self.model.prefill(turns, fixed=fixed, started=last.content)
         self._prefilled = True
+
+    def _note(self, kind: policy.Kind, attempt: int) -> str:
+        return "" if self._tuned and attempt == 0 else policy.note(kind, attempt)
 
     def prefill_in_background(self) -> None:
         """:meth:`prefill` on this partner's one worker thread (not a second one while it
@@ -119,17 +137,20 @@ class Partner:
             self._worker.join(timeout)
             self._worker = None
 
-    def _context(self, note: str = "") -> list[ChatTurn]:
-        """The prompt: system, history, and ``note`` added to the learner's last turn only
-        (the history keeps the learner's own words, so the cached prefix stays valid)."""
+    def _context(self, note: str = "", pending: ChatTurn | None = None) -> list[ChatTurn]:
+        """The prompt: system, history (and ``pending``, a turn not in it yet), and ``note``
+        added to the learner's last turn only (the history keeps the learner's own words,
+        so the cached prefix stays valid)."""
         budget = self.model.context_size - self.max_tokens - 16 - self._preamble_tokens
-        system, *kept = fit_history(self.system, self.history, budget, self.model.count_tokens)
+        history = [*self.history, pending] if pending else self.history
+        system, *kept = fit_history(self.system, history, budget, self.model.count_tokens)
         if note and kept and kept[-1].role == "user":
             kept[-1] = ChatTurn("user", f"{kept[-1].content}\n\n{note}")
         return [system, *self.preamble, *kept]
 
     def reply(self, learner: str, stats: ReplyStats | None = None) -> Iterator[str]:
-        """Yield the reply's sentences as they are written and pass the guard and the policy.
+        """Yield the reply's sentences as they are written and pass the guard and the policy
+        (the first one's first clause on its own, when it can go ahead).
 
         A question is answered first; a goodbye gets a goodbye and no question. A first
         sentence that fails costs one retry with a stricter note; only when that fails too
@@ -145,11 +166,13 @@ class Partner:
         said: list[str] = []
         try:
             for attempt in range(2):
-                for sentence in self._sentences(learner, kind, attempt, stats, start):
-                    if not stats.first_sentence_s:
+                for piece, ends in self._sentences(learner, kind, attempt, stats, start):
+                    if not stats.first_chunk_s:
+                        stats.first_chunk_s = time.perf_counter() - start
+                    if ends and not stats.first_sentence_s:
                         stats.first_sentence_s = time.perf_counter() - start
-                    said.append(sentence)
-                    yield sentence
+                    said.append(piece)
+                    yield piece
                 if said:
                     break
                 stats.retries = attempt + 1
@@ -160,22 +183,35 @@ class Partner:
         if not said:
             line = policy.FAREWELL if self.closing else self._fallback_question(learner)
             stats.fallback = True
-            stats.first_sentence_s = time.perf_counter() - start
+            stats.first_sentence_s = stats.first_chunk_s = time.perf_counter() - start
             said.append(line)
             yield line
         stats.total_s = time.perf_counter() - start
-        self.history.append(ChatTurn("assistant", " ".join(said)))
+        if not stats.first_sentence_s:  # a first clause said, then its sentence dropped
+            stats.first_sentence_s = stats.first_chunk_s
+        text = " ".join(said)
+        if text.endswith(","):
+            text = text[:-1] + "."
+        self.history.append(ChatTurn("assistant", text))
 
     def _sentences(
         self, learner: str, kind: policy.Kind, attempt: int, stats: ReplyStats, start: float
-    ) -> Iterator[str]:
+    ) -> Iterator[tuple[str, bool]]:
+        """The reply's pieces to say, each with whether it ends a sentence: whole sentences,
+        and the first sentence's first clause as soon as it is written
+        (:func:`guard.first_clause`), so the voice can start sooner."""
         earlier = list(guard.earlier_sentences(self.replies))
         buffer, count = "", 0
         if not self._prefilled:  # the fixed turns first: a model's adapter starts after them
             self.model.prefill(self._context()[:-1], fixed=1 + len(self.preamble))
             self._prefilled = True
-        note = "" if self._tuned and attempt == 0 else policy.note(kind, attempt)
-        pieces = self.model.stream(self._context(note), self.max_tokens)
+        pieces = self.model.stream(self._context(self._note(kind, attempt)), self.max_tokens)
+        head = ""
+        """The first clause of the sentence being written, said already (the rest of the
+        sentence is checked with it)."""
+        early = kind is policy.Kind.STATEMENT
+        """Only a reply to a statement may start before its first sentence is whole: the
+        policy's checks for answers and goodbyes need the whole sentence."""
         try:
             for piece in pieces:
                 if not stats.first_token_s:
@@ -183,20 +219,29 @@ class Partner:
                 buffer, leaked = guard.leak_cut(buffer + piece)
                 done, buffer = guard.split_sentences(buffer, final=leaked)
                 for sentence in done:
-                    if not self._ok(sentence, learner, kind, earlier, stats, count):
+                    whole, head = f"{head} {sentence}".strip(), ""
+                    if not self._ok(whole, learner, kind, earlier, stats, count):
                         return
                     count += 1
-                    yield guard.clean(sentence)
+                    yield guard.clean(sentence), True
                     if guard.is_question(sentence) or count >= guard.MAX_SENTENCES:
                         return
                 if leaked:
                     return
+                cut = guard.first_clause(buffer) if early and count == 0 and not head else None
+                if cut:
+                    clause, buffer = cut
+                    if not self._ok(clause, learner, kind, earlier, stats, count):
+                        return
+                    head = guard.clean(clause)
+                    yield head, False
             for sentence in guard.split_sentences(buffer, final=True)[0]:
+                whole, head = f"{head} {sentence}".strip(), ""
                 if count < guard.MAX_SENTENCES and self._ok(
-                    sentence, learner, kind, earlier, stats, count
+                    whole, learner, kind, earlier, stats, count
                 ):
                     count += 1
-                    yield guard.clean(sentence)
+                    yield guard.clean(sentence), True
                 else:
                     return
         finally:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..asr.base import Recognizer
+from ..asr.live import LiveTranscript
 from ..errors import ConfigError, InputError, ModelError
 from ..feedback.engine import FeedbackEngine
 from ..feedback.heard import HeardBack
@@ -86,6 +87,9 @@ class Conversation:
         """An :class:`~im4talkin.audio.playback.Speaker`, or None when replies are not voiced."""
         self.last_audio: Any = None
         """The last reply's :class:`~im4talkin.audio.playback.ReplyAudio`, when voiced."""
+        self.first_alone = True
+        """The reply's writer waits while its first piece is synthesised, so the voice has
+        the cores for it (``bench/turn_latency.py --first-shared`` measures without)."""
         self.turn_count = 0
 
     @property
@@ -101,8 +105,28 @@ class Conversation:
         self.partner.forget_last()
         self.turn_count = max(0, self.turn_count - 1)
 
-    def hear(self, clip: Clip) -> str:
-        """What the learner said in ``clip`` (silence trimmed first); InputError if nothing."""
+    def listen(self) -> LiveTranscript:
+        """Start recognising a recording while it is made: feed it the audio as it comes,
+        then give it to :meth:`turn` with the finished clip. The partner reads each draft
+        of the turn as it comes."""
+        if self.asr is None:
+            raise ConfigError("this session has no speech recognition loaded")
+
+        def read_ahead(text: str, whole: bool) -> None:
+            try:
+                self.partner.prefill(started=text, whole=whole)
+            except Exception as err:  # only costs time: the reply reads the whole turn
+                log.warning("reading ahead failed: %s", err)
+
+        return LiveTranscript(self.asr, self.trim, read_ahead=read_ahead)
+
+    def hear(self, clip: Clip, live: LiveTranscript | None = None) -> str:
+        """What the learner said in ``clip`` (silence trimmed first); InputError if nothing.
+        ``live``: the clip's transcript drafted while it was recorded (:meth:`listen`)."""
+        if live is not None:
+            text = live.finish(clip)
+            self.last_samples = live.samples
+            return text
         if self.asr is None:
             raise ConfigError("this session has no speech recognition loaded")
         self.last_samples = (self.trim(clip) if self.trim else clip).samples
@@ -114,17 +138,23 @@ class Conversation:
         on_sentence: SentenceSink | None = None,
         start: float | None = None,
         on_heard: SentenceSink | None = None,
+        live: LiveTranscript | None = None,
     ) -> TurnResult:
         """Run one turn on typed text or a recording.
 
         ``on_heard`` receives the transcript of a recording as soon as it exists;
         ``on_sentence`` receives each reply sentence as soon as it exists, and so does the
         speaker. Timings count from ``start`` (a ``perf_counter`` value: for a recording,
-        the moment it ended, when the learner pressed Enter), default now.
+        the moment it ended, when the learner pressed Enter), default now. ``live``: the
+        recording's transcript drafted while it was made (:meth:`listen`).
         """
         start = time.perf_counter() if start is None else start
         spoken = isinstance(said, Clip)
-        text = self.hear(said) if spoken else said
+        try:
+            text = self.hear(said, live) if spoken else said
+        finally:
+            if live is not None:
+                live.close()
         asr_s = time.perf_counter() - start if spoken else 0.0
         if spoken and on_heard:
             on_heard(text)
@@ -142,6 +172,8 @@ class Conversation:
                 on_sentence(sentence)
             if self.speaker:
                 self.speaker.say(sentence)
+                if len(sentences) == 1 and self.first_alone:
+                    self.speaker.wait_first_audio()
         heard: list[str] = []
         sounds: list[Any] = []
         check_start = time.perf_counter()
@@ -175,12 +207,15 @@ class Conversation:
             feedback_fast=1000 * (fast_s - asr_s),
             feedback_llm=1000 * (late_end - late_start),
             llm_first_token=1000 * (reply_s + stats.first_token_s),
+            llm_first_chunk=1000 * (reply_s + stats.first_chunk_s),
             llm_first_sentence=1000 * (reply_s + stats.first_sentence_s),
             llm_total=1000 * stats.total_s,
             tts_first_audio=1000 * self.last_audio.first_audio_s if self.last_audio else 0.0,
             tts_total=1000 * self.last_audio.total_s if self.last_audio else 0.0,
             turn_total=1000 * (now - start),
             phonemes=1000 * (late_start - check_start),
+            asr_live=1000 * live.stats.draft_s if live else 0.0,
+            asr_wait=1000 * live.stats.wait_s if live else 0.0,
         )
         return TurnResult(
             turn=self.turn_count,

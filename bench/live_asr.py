@@ -1,0 +1,92 @@
+"""Recognition while the learner speaks, on the held-out spoken set: is the transcript kept?
+
+Each learner sentence (bench/data/learner_errors_heldout.jsonl, or the dev set) is spoken
+by espeak-ng in two voices and fed to :class:`~im4talkin.asr.live.LiveTranscript` as a
+microphone feeds it: a 50 ms block every 50 ms, in real time, drafts running meanwhile.
+When the last block is in (the learner's Enter), ``finish`` gives the final transcript.
+The same recording is also transcribed as a file (``talk --input-audio``, as before issue
+21). Reported per voice, for both: WER and mistakes kept (every word of the mistake aligned
+to the same word, as in ``bench/mistake_survival.py``), how many final transcripts are the
+file's word for word, and what the drafts did: drafts per clip, words read ahead before
+Enter and how many of those the final transcript bears out, and the wait at Enter for a
+draft still running.
+
+    python bench/live_asr.py [--set dev|heldout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import jiwer
+from _common import dev_set, heldout_set, median
+from mistake_survival import VOICES, kept, span, speak, words
+from turn_latency import speak_into
+
+from im4talkin import registry
+from im4talkin.asr.live import LiveTranscript
+from im4talkin.audio.io import load_audio, speech_span
+from im4talkin.config import load_settings
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--set", choices=["dev", "heldout"], default="heldout")
+    args = ap.parse_args()
+    items = dev_set() if args.set == "dev" else heldout_set()
+    asr = registry.create("asr", "whisper-base", load_settings())
+    asr.warm_up()
+    folder = Path(tempfile.mkdtemp(prefix="im4talkin-live-"))
+    mistakes = sum(1 for it in items if it["error"])
+    print(
+        f"{args.set} set: {len(items)} sentences, {mistakes} with a mistake; voices "
+        f"{', '.join(VOICES)} (espeak-ng); Whisper base, fed in real time\n"
+    )
+    print(
+        "| voice | path | WER | mistakes kept | same as the file | drafts/clip "
+        "| read ahead (borne out) | wait at Enter, ms median (max) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for voice in VOICES:
+        refs, hyps = {"file": [], "live": []}, {"file": [], "live": []}
+        n_kept = {"file": 0, "live": 0}
+        same = drafts = ahead = borne = 0
+        waits = []
+        for n, item in enumerate(items):
+            clip = load_audio(speak(item["text"], voice, folder, n))
+            live = LiveTranscript(asr, speech_span, read_ahead=lambda text, whole: None)
+            speak_into(live, clip)
+            heard = {"live": live.finish(clip)}
+            heard["file"] = asr.transcribe(speech_span(clip).samples)
+            same += heard["live"] == heard["file"]
+            drafts += live.stats.drafts
+            ahead += live.stats.ahead
+            borne += live.stats.ahead_kept
+            waits.append(1000 * live.stats.wait_s)
+            said = words(item["text"])
+            for path, text in heard.items():
+                got = words(text)
+                refs[path].append(" ".join(said))
+                hyps[path].append(" ".join(got) or "-")
+                if item["error"] and kept(said, got, span(item["text"], item["error"])):
+                    n_kept[path] += 1
+            time.sleep(0.2)  # the learner draws breath; nothing runs between turns
+        for path in ("file", "live"):
+            wer = jiwer.wer(refs[path], hyps[path])
+            extra = (
+                f"{same}/{len(items)} | {drafts / len(items):.1f} | {ahead} ({borne}) "
+                f"| {median(waits):.0f} ({max(waits):.0f})"
+                if path == "live"
+                else "- | - | - | -"
+            )
+            print(
+                f"| {voice} | {path} | {100 * wer:.1f}% | {n_kept[path]}/{mistakes} | {extra} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
