@@ -20,7 +20,9 @@ from im4talkin.seamless.tts import SeamlessTTS
 pytest.importorskip("transformers", reason="the seamless extra is not installed")
 from tests.seamless_tiny import build  # noqa: E402
 
-CFG = SeamlessConfig(max_new_tokens=12)
+CFG = SeamlessConfig(max_new_tokens=12, device="cpu")
+"""The CPU path, on any machine; ``test_auto_*`` check what ``auto`` picks here."""
+AUTO = SeamlessConfig(max_new_tokens=12)
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +44,20 @@ def noise(seconds: float, rate: int = 16_000, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).normal(0, 0.1, int(seconds * rate)).astype(np.float32)
 
 
-def test_auto_picks_the_cpu_in_float32_without_a_gpu(asr, tts):
+def test_auto_picks_the_gpu_in_bfloat16_or_else_the_cpu_in_float32(asr, tts, tiny):
     import torch
 
-    assert not torch.cuda.is_available()  # this machine; the GPU path is bench/seamless_gpu.py
-    assert runtime.choose(CFG) == ("cpu", torch.float32)
-    for backend in (asr, tts):
+    if torch.cuda.is_available():
+        assert runtime.choose(AUTO) == ("cuda", torch.bfloat16)
+        on_gpu = SeamlessASR(tiny, AUTO)
+        param = next(on_gpu.model.parameters())
+        assert param.device.type == "cuda" and param.dtype == torch.bfloat16
+        assert isinstance(on_gpu.transcribe(noise(1)), str)
+        spoken = SeamlessTTS(tiny, AUTO).synthesize("Nice to meet you.")
+        assert spoken.dtype == np.float32 and spoken.size > 0  # back on the CPU for playback
+    else:
+        assert runtime.choose(AUTO) == ("cpu", torch.float32)
+    for backend in (asr, tts):  # built with device "cpu"
         param = next(backend.model.parameters())
         assert param.device.type == "cpu" and param.dtype == torch.float32
 
@@ -58,8 +68,13 @@ def test_dtype_and_device_choices(tiny):
     assert runtime.choose(replace(CFG, dtype="bfloat16")) == ("cpu", torch.bfloat16)
     with pytest.raises(ConfigError, match="float16 is for GPUs"):
         runtime.choose(replace(CFG, dtype="float16"))
-    with pytest.raises(ConfigError, match="sees no CUDA GPU"):
-        runtime.choose(replace(CFG, device="cuda"))
+    if torch.cuda.is_available():
+        assert runtime.choose(replace(CFG, device="cuda")) == ("cuda", torch.bfloat16)
+        with pytest.raises(ConfigError, match="there are only"):
+            runtime.choose(replace(CFG, device="cuda:99"))
+    else:
+        with pytest.raises(ConfigError, match="sees no CUDA GPU"):
+            runtime.choose(replace(CFG, device="cuda"))
     with pytest.raises(ConfigError, match="not one of auto, cpu, cuda"):
         replace(CFG, device="gpu").validate()
     with pytest.raises(ConfigError, match="seamless.dtype"):
@@ -207,6 +222,7 @@ def test_a_scripted_seamless_session(tiny, cli, monkeypatch, tmp_path, speech, h
     assert any(c["original"] == "go" for c in turns[0]["corrections"])
     assert isinstance(turns[1]["transcript"], str)  # random weights: any text at all
     for turn in turns:
+        assert turn["reply_audio"], (turn, err)
         info = sf.info(turn["reply_audio"])
         assert info.samplerate == 16_000 and info.channels == 1 and info.duration > 0
     assert sf.info(turns[1]["recording"]).samplerate == 16_000

@@ -91,8 +91,9 @@ class SeamlessTTS:
         )
         logits, padding = out[0], out[1]
         units = logits.argmax(dim=-1)
-        units = units.masked_fill(
-            (units == cfg.t2u_eos_token_id) | ~padding.bool(), cfg.t2u_pad_token_id
+        units = units.masked_fill(  # eos, padding, and a control unit with no sound
+            (units == cfg.t2u_eos_token_id) | ~padding.bool() | (units < cfg.vocoder_offset),
+            cfg.t2u_pad_token_id,
         )
         units = torch.where(units == cfg.t2u_pad_token_id, units, units - cfg.vocoder_offset)
         vocoder_lang = gen.vocoder_lang_code_to_id[self.cfg.tgt_lang]
