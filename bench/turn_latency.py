@@ -109,7 +109,11 @@ def one_setting(args, threads: int) -> dict:
     convo = build_conversation(settings, load_topic("travel"), listen=args.spoken, voice=voice)
     convo.first_alone = not args.first_shared
     convo.open()
-    convo.partner.prefill()
+    if args.cold:  # as before issue 21: the partner reads ahead, nothing else warms up
+        convo.partner.prefill()
+    else:  # while the opener plays, as talk does
+        convo.get_ready()
+        convo.ready()
     said = _utterances(args.turns) if args.spoken else LINES[: args.turns]
     rows = []
     for item in said:
@@ -145,6 +149,9 @@ def main() -> None:
     ap.add_argument("--two-llms", action="store_true", help="a second model for corrections")
     ap.add_argument(
         "--whole", action="store_true", help="no recognition during speech (as before issue 21)"
+    )
+    ap.add_argument(
+        "--cold", action="store_true", help="no warm-up while the opener plays (as before)"
     )
     ap.add_argument(
         "--first-shared",
@@ -203,6 +210,7 @@ def main() -> None:
                 *(["--two-llms"] if args.two_llms else []),
                 *(["--whole"] if args.whole else []),
                 *(["--first-shared"] if args.first_shared else []),
+                *(["--cold"] if args.cold else []),
                 "--child",
                 str(threads),
             ],

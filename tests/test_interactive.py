@@ -11,6 +11,7 @@ import numpy as np
 
 from im4talkin.config import override
 from im4talkin.store.db import Store
+from im4talkin.tutor import session
 from im4talkin.tutor.build import build_conversation
 from im4talkin.tutor.topics import load_topic
 
@@ -110,3 +111,22 @@ def test_an_enter_pressed_after_the_recording_cap_does_not_start_a_recording():
     console.input = lambda prompt="": asked.append(prompt) or ""
     push_to_talk(Capped(), console)
     assert len(asked) == 1 and "limit" in asked[0]  # the learner's Enter is taken here
+
+
+def test_getting_ready_while_the_opener_plays_warms_every_text_stage(settings, home):
+    """The partner reads the conversation and the language check and the fast feedback run
+    once, in the background; the first turn waits for that, then runs as any other."""
+    small = override(copy.deepcopy(settings), llm__name="smollm2", feedback__llm=False)
+    convo = build_conversation(small, load_topic("hobbies"))
+    seen = []
+    real = convo.feedback.fast
+    convo.feedback.fast = lambda text: seen.append(text) or real(text)
+    convo.open()
+    convo.get_ready()
+    worker = convo._ready
+    convo.get_ready()  # while it runs: the same worker
+    assert convo._ready is worker
+    result = convo.turn("i like to read books in the evening")
+    assert not worker.is_alive() and convo._ready is None
+    assert seen[0] == session.WARM_UP and seen[1] == "i like to read books in the evening"
+    assert result.reply.strip() and convo.partner._prefilled

@@ -213,8 +213,8 @@ def talk(
         console.print(f"[bold cyan]{render.partner_name(chosen)}:[/] {opener}")
     finished = False
     try:
+        convo.get_ready()  # while the opener is shown and spoken
         if scripted:
-            convo.partner.prefill()
             for line in text or []:
                 run.turn(line)
             for clip in clips:
@@ -233,7 +233,8 @@ def talk(
                 convo.speaker.close()
         finally:
             try:
-                convo.partner.close()  # its prefill is done before the model can go
+                convo.ready(120.0)  # getting ready is done before the models can go
+                convo.partner.close()  # and so is the partner's prefill
                 for model in (convo.partner.model, convo.feedback.llm):
                     if hasattr(model, "close"):  # a server backend's connection pool
                         model.close()
@@ -368,7 +369,6 @@ COMMANDS = "/talk records a turn, /text types one, /quit ends the session"
 
 def _interactive(run: _Run, mic) -> None:
     convo, console = run.convo, run.console
-    convo.partner.prefill_in_background()
     while True:
         try:
             line = console.input("[bold]you> [/]")

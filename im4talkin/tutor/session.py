@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,9 @@ MAX_CHARS = 400
 """Longest learner turn accepted: a few sentences, what a learner says in one breath."""
 
 SentenceSink = Callable[[str], None]
+
+WARM_UP = "Yesterday I go to the park with my friend and we was very happy."
+"""A made-up learner sentence for :meth:`Conversation.warm_up` (never shown or saved)."""
 
 
 def check_input(
@@ -91,6 +95,36 @@ class Conversation:
         """The reply's writer waits while its first piece is synthesised, so the voice has
         the cores for it (``bench/turn_latency.py --first-shared`` measures without)."""
         self.turn_count = 0
+        self._ready: threading.Thread | None = None
+
+    def warm_up(self) -> None:
+        """Run the text stages once on a made-up learner sentence: the language check and
+        the fast feedback load their models on first use (about 0.3 s together), which
+        the learner's first turn would otherwise wait for."""
+        text = check_input(WARM_UP, self.is_english)
+        self.feedback.fast(text)
+
+    def get_ready(self) -> None:
+        """While the opener is shown and spoken: the partner reads the conversation so
+        far, then :meth:`warm_up`, on one background thread; a turn waits for it."""
+        if self._ready is not None and self._ready.is_alive():
+            return
+
+        def work() -> None:
+            try:
+                self.partner.prefill()
+                self.warm_up()
+            except Exception as err:  # only costs the first turn some time
+                log.warning("getting ready failed: %s", err)
+
+        self._ready = threading.Thread(target=work, name="get-ready", daemon=True)
+        self._ready.start()
+
+    def ready(self, timeout: float | None = None) -> None:
+        """Wait for :meth:`get_ready` (the next turn does this itself)."""
+        if self._ready is not None:
+            self._ready.join(timeout)
+            self._ready = None
 
     @property
     def topic(self) -> str:
@@ -149,6 +183,7 @@ class Conversation:
         recording's transcript drafted while it was made (:meth:`listen`).
         """
         start = time.perf_counter() if start is None else start
+        self.ready()
         spoken = isinstance(said, Clip)
         try:
             text = self.hear(said, live) if spoken else said
