@@ -55,18 +55,29 @@ SPOKEN = [
 ]
 
 
-def _utterances(n: int) -> list:
+def _utterances(n: int, tail: float | None) -> list:
+    """The spoken lines; ``tail``: cut each after its last speech (Silero VAD's 32 ms
+    windows) and add this much silence, the learner's pause before Enter (None: keep
+    espeak-ng's own ending, about 0.4 s of silence)."""
     import tempfile
     from pathlib import Path
 
-    from im4talkin.audio.io import load_audio
+    import numpy as np
+
+    from im4talkin.asr.live import speech_end
+    from im4talkin.audio.io import Clip, load_audio
 
     folder = Path(tempfile.mkdtemp(prefix="im4talkin-latency-"))
     clips = []
     for i, line in enumerate(SPOKEN[:n]):
         path = folder / f"{i}.wav"
         subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(path), line], check=True)
-        clips.append(load_audio(path))
+        clip = load_audio(path)
+        if tail is not None:
+            end = speech_end(clip.samples)
+            pause = np.zeros(int(tail * 16_000), np.float32)
+            clip = Clip(np.concatenate([clip.samples[:end], pause]), source=clip.source)
+        clips.append(clip)
     return clips
 
 
@@ -114,7 +125,7 @@ def one_setting(args, threads: int) -> dict:
     else:  # while the opener plays, as talk does
         convo.get_ready()
         convo.ready()
-    said = _utterances(args.turns) if args.spoken else LINES[: args.turns]
+    said = _utterances(args.turns, args.tail) if args.spoken else LINES[: args.turns]
     rows = []
     for item in said:
         live = None
@@ -124,7 +135,10 @@ def one_setting(args, threads: int) -> dict:
         result = convo.turn(item, live=live)
         row = result.timings.public() | {"reply_words": len(result.reply.split())}
         if args.spoken:
+            from im4talkin.asr.live import speech_end
+
             row["clip_s"] = item.seconds
+            row["silence_ms"] = 1000 * (len(item.samples) - speech_end(item.samples)) / 16_000
         if live is not None:
             st = live.stats
             row |= {"drafts": st.drafts, "ahead": st.ahead, "ahead_kept": st.ahead_kept}
@@ -152,6 +166,12 @@ def main() -> None:
     )
     ap.add_argument(
         "--cold", action="store_true", help="no warm-up while the opener plays (as before)"
+    )
+    ap.add_argument(
+        "--tail",
+        type=float,
+        default=None,
+        help="seconds of silence after the last word before Enter (default: espeak-ng's own)",
     )
     ap.add_argument(
         "--first-shared",
@@ -211,6 +231,7 @@ def main() -> None:
                 *(["--whole"] if args.whole else []),
                 *(["--first-shared"] if args.first_shared else []),
                 *(["--cold"] if args.cold else []),
+                *(["--tail", str(args.tail)] if args.tail is not None else []),
                 "--child",
                 str(threads),
             ],
@@ -231,9 +252,12 @@ def main() -> None:
             clip = median([r["clip_s"] for r in rows])
             words = median([r["reply_words"] for r in rows])
             first = [r["tts_first_audio"] for r in rows]
+            spoken = [r["tts_first_audio"] + r["silence_ms"] for r in rows]
             print(
                 f"<!-- n_threads={threads}: utterance {clip:.1f} s, reply {words:.0f} words; "
-                f"first audio median {median(first):.0f} ms, worst {max(first):.0f} ms -->"
+                f"first audio from Enter: median {median(first):.0f} ms, worst {max(first):.0f}; "
+                f"from the last word (+{median([r['silence_ms'] for r in rows]):.0f} ms of "
+                f"silence before Enter): median {median(spoken):.0f}, worst {max(spoken):.0f} -->"
             )
             if not args.whole:
                 said = sum(r["words"] for r in rows)

@@ -129,6 +129,9 @@ class TurnTimings:
     """Recognition drafted while the learner spoke (before the turn's start, not in ``asr``)."""
     asr_wait: float = 0.0
     """Of ``asr``: waiting, after the recording ended, for a draft still running."""
+    after_speech: float = 0.0
+    """Silence between the last word heard and the end of the recording (Enter), when the
+    turn was recognised live: the timeline's other figures count from the end."""
 
     def public(self) -> dict[str, int]:
         """Rounded to whole milliseconds, as stored and printed; ``feedback`` is all feedback work."""

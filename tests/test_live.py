@@ -108,6 +108,7 @@ def test_the_final_pass_runs_when_the_speech_stops_before_enter(clip, whisper_ba
     final = live.finish(whole)
     assert live.stats.early and live.stats.early_passes >= 1
     assert live.stats.final_s < 0.1  # nothing left to do at Enter
+    assert 1.0 <= live.stats.after_speech_s <= 1.4  # the pause, and the clip's own 0.25 s
     assert final == whisper_base.transcribe(speech_span(whole).samples)
 
 

@@ -99,6 +99,8 @@ class LiveStats:
     """How long the end of the recording waited for a draft still running."""
     final_s: float = 0.0
     """The final pass: silence trim and the whole recording's transcription."""
+    after_speech_s: float = 0.0
+    """Silence between the last speech the VAD heard and the end of the recording."""
     texts: list[str] = field(default_factory=list)
     """Each draft, in order (for the bench and for tests)."""
 
@@ -173,6 +175,12 @@ class LiveTranscript:
         start = time.perf_counter()
         self.close()
         self.stats.wait_s = time.perf_counter() - start
+        audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
+        tail = max(0, len(audio) - int(VAD_WINDOW_S * SAMPLE_RATE))
+        end = speech_end(audio[tail:])
+        spoke_until = tail + end if end is not None else self._spoke_until
+        if spoke_until:
+            self.stats.after_speech_s = (len(audio) - spoke_until) / SAMPLE_RATE
         early = self._early
         if early is not None and early.text and self._still_silent(early, clip):
             self.samples, text = early.samples, early.text
@@ -197,7 +205,7 @@ class LiveTranscript:
         """Whether ``clip`` is what was fed, and nothing was said after the early pass."""
         if abs(len(clip.samples) - self._size) > SAMPLE_RATE // 10:
             return False  # not the audio fed (a device resampled, a test): do not guess
-        audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
+        audio = np.concatenate(self._blocks)
         return speech_end(audio[early.spoke_until :]) is None
 
     def _next(self) -> str | None:

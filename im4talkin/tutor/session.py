@@ -251,6 +251,7 @@ class Conversation:
             phonemes=1000 * (late_start - check_start),
             asr_live=1000 * live.stats.draft_s if live else 0.0,
             asr_wait=1000 * live.stats.wait_s if live else 0.0,
+            after_speech=1000 * live.stats.after_speech_s if live else 0.0,
         )
         return TurnResult(
             turn=self.turn_count,
