@@ -118,7 +118,6 @@ def one_setting(args, threads: int) -> dict:
 
         build._critic = lambda model, settings, own=build._critic: own(None, settings)
     convo = build_conversation(settings, load_topic("travel"), listen=args.spoken, voice=voice)
-    convo.first_alone = not args.first_shared
     convo.open()
     if args.cold:  # as before issue 21: the partner reads ahead, nothing else warms up
         convo.partner.prefill()
@@ -173,11 +172,6 @@ def main() -> None:
         default=None,
         help="seconds of silence after the last word before Enter (default: espeak-ng's own)",
     )
-    ap.add_argument(
-        "--first-shared",
-        action="store_true",
-        help="the LLM goes on writing while the first piece is synthesised (as before)",
-    )
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -229,7 +223,6 @@ def main() -> None:
                 *(["--spoken"] if args.spoken else []),
                 *(["--two-llms"] if args.two_llms else []),
                 *(["--whole"] if args.whole else []),
-                *(["--first-shared"] if args.first_shared else []),
                 *(["--cold"] if args.cold else []),
                 *(["--tail", str(args.tail)] if args.tail is not None else []),
                 "--child",

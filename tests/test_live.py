@@ -124,3 +124,19 @@ def test_speech_after_a_pause_is_heard_whatever_was_ready_in_the_pause(speech, w
     final = live.finish(whole)
     assert live.stats.early_passes >= 1 and not live.stats.early  # the pause's pass: unused
     assert "dinner" in final.lower(), final
+
+
+def test_a_recogniser_that_cannot_draft_hears_the_recording_when_it_ends(rules):
+    from im4talkin.feedback.engine import FeedbackEngine
+
+    class Slow:  # as SeamlessM4T on the CPU: no quick draft
+        name = "slow"
+
+        def transcribe(self, samples):
+            return "I like trains."
+
+    partner = Partner(ScriptedModel("Trains are great."), load_topic("travel"), "B1")
+    convo = Conversation(
+        partner, FeedbackEngine([rules], rules.nlp), llm_feedback=False, asr=Slow()
+    )
+    assert convo.listen() is None

@@ -109,7 +109,6 @@ class LiveStats:
 class _Early:
     """A final pass run when the speech seemed to end, before the recording did."""
 
-    spoke_until: int
     size: int
     text: str
     samples: np.ndarray
@@ -202,11 +201,12 @@ class LiveTranscript:
         self._worker.join()
 
     def _still_silent(self, early: _Early, clip: Clip) -> bool:
-        """Whether ``clip`` is what was fed, and nothing was said after the early pass."""
+        """Whether ``clip`` is what was fed, and nothing was said after the audio the early
+        pass transcribed."""
         if abs(len(clip.samples) - self._size) > SAMPLE_RATE // 10:
             return False  # not the audio fed (a device resampled, a test): do not guess
         audio = np.concatenate(self._blocks)
-        return speech_end(audio[early.spoke_until :]) is None
+        return speech_end(audio[early.size :]) is None
 
     def _next(self) -> str | None:
         """What the worker should do now: "listen" (the VAD's turn), "early" (the speech
@@ -214,7 +214,7 @@ class LiveTranscript:
         if self._size - self._heard_at >= VAD_STEP_S * SAMPLE_RATE:
             return "listen"
         ended = self._spoke_until and self._size - self._spoke_until >= self.endpoint
-        done = self._early is not None and self._early.spoke_until == self._spoke_until
+        done = self._early is not None and self._spoke_until <= self._early.size
         if ended and not done:
             return "early"
         if self._size >= max(self.first, self._drafted + self.step) and not done:
@@ -247,15 +247,14 @@ class LiveTranscript:
                 return
 
     def _finish_early(self, samples: np.ndarray) -> None:
-        spoke_until = self._spoke_until
         start = time.perf_counter()
         try:
             trimmed = (self.trim(Clip(samples)) if self.trim else Clip(samples)).samples
         except InputError:
-            self._early = _Early(spoke_until, len(samples), "", samples[:0])
+            self._early = _Early(len(samples), "", samples[:0])
             return  # no speech after all (a click): nothing to read
         text = self.asr.transcribe(trimmed)
-        self._early = _Early(spoke_until, len(samples), text, trimmed)
+        self._early = _Early(len(samples), text, trimmed)
         self.stats.early_s += time.perf_counter() - start
         self.stats.early_passes += 1
         if self.read_ahead and text and not self._stop:

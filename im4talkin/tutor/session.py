@@ -91,9 +91,6 @@ class Conversation:
         """An :class:`~im4talkin.audio.playback.Speaker`, or None when replies are not voiced."""
         self.last_audio: Any = None
         """The last reply's :class:`~im4talkin.audio.playback.ReplyAudio`, when voiced."""
-        self.first_alone = True
-        """The reply's writer waits while its first piece is synthesised, so the voice has
-        the cores for it (``bench/turn_latency.py --first-shared`` measures without)."""
         self.turn_count = 0
         self._ready: threading.Thread | None = None
 
@@ -139,12 +136,16 @@ class Conversation:
         self.partner.forget_last()
         self.turn_count = max(0, self.turn_count - 1)
 
-    def listen(self) -> LiveTranscript:
+    def listen(self) -> LiveTranscript | None:
         """Start recognising a recording while it is made: feed it the audio as it comes,
         then give it to :meth:`turn` with the finished clip. The partner reads each draft
-        of the turn as it comes."""
+        of the turn as it comes. None when the recogniser cannot draft quickly (SeamlessM4T:
+        a draft on the CPU takes longer than the speech): the recording is recognised when
+        it ends."""
         if self.asr is None:
             raise ConfigError("this session has no speech recognition loaded")
+        if not hasattr(self.asr, "draft"):
+            return None
 
         def read_ahead(text: str, whole: bool) -> None:
             try:
@@ -207,8 +208,6 @@ class Conversation:
                 on_sentence(sentence)
             if self.speaker:
                 self.speaker.say(sentence)
-                if len(sentences) == 1 and self.first_alone:
-                    self.speaker.wait_first_audio()
         heard: list[str] = []
         sounds: list[Any] = []
         check_start = time.perf_counter()
