@@ -9,11 +9,13 @@ LLM corrections that run after the reply.
 utterance spoken by espeak-ng, fed to the session's live recognition as the microphone
 feeds it (a 50 ms block every 50 ms, in real time: drafts and the partner's reading ahead
 run meanwhile, as in ``talk``). The clock starts when the last block is in (Enter), then:
-the final transcript (``asr``; ``asr_wait`` of it waiting for a draft still running), fast
+the final transcript (``asr``; ``asr_wait`` of it waiting for a draft, or for the final
+pass begun when the speech stopped, to end), fast
 feedback, the reply's first token, its first piece for the voice (``llm_first_chunk``: a
 first clause, or a sentence), its first sentence, and the first audio from Piper
 (playback's own output latency, ~50 ms, is not included). ``--whole`` transcribes each
-recording only once it has ended, as before issue 21. Each setting runs in a fresh process.
+recording only once it has ended, as before issue 21. Each setting runs in a fresh process
+(``--runs N``: N of them, their turns pooled).
 
     python bench/turn_latency.py [--llm qwen] [--threads 1 2] [--turns 6]
     python bench/turn_latency.py --spoken [--asr whisper-base] [--asr-threads 2] [--tts-threads 1]
@@ -118,6 +120,7 @@ def one_setting(args, threads: int) -> dict:
 
         build._critic = lambda model, settings, own=build._critic: own(None, settings)
     convo = build_conversation(settings, load_topic("travel"), listen=args.spoken, voice=voice)
+    convo.first_alone = not args.first_shared
     convo.open()
     if args.cold:  # as before issue 21: the partner reads ahead, nothing else warms up
         convo.partner.prefill()
@@ -141,6 +144,7 @@ def one_setting(args, threads: int) -> dict:
         if live is not None:
             st = live.stats
             row |= {"drafts": st.drafts, "ahead": st.ahead, "ahead_kept": st.ahead_kept}
+            row |= {"early": int(st.early)}
             row |= {"words": len(result.transcript.split())}
         rows.append(row)
         convo.partner.prefill()
@@ -167,11 +171,17 @@ def main() -> None:
         "--cold", action="store_true", help="no warm-up while the opener plays (as before)"
     )
     ap.add_argument(
+        "--first-shared",
+        action="store_true",
+        help="the LLM goes on writing while the first piece is synthesised (as before)",
+    )
+    ap.add_argument(
         "--tail",
         type=float,
         default=None,
         help="seconds of silence after the last word before Enter (default: espeak-ng's own)",
     )
+    ap.add_argument("--runs", type=int, default=1, help="fresh processes per setting, pooled")
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -180,7 +190,7 @@ def main() -> None:
     if args.spoken:
         print(
             f"model: {args.llm}; {args.asr} ({args.asr_threads} threads), Piper "
-            f"({args.tts_threads} thread); {args.turns} spoken turns per setting; "
+            f"({args.tts_threads} thread); {args.turns} spoken turns per run, {args.runs} run(s) per setting; "
             "ms from the end of speech, median (min-max)\n"
         )
         cols = [
@@ -206,61 +216,74 @@ def main() -> None:
     print("| n_threads | " + " | ".join(cols) + " |")
     print("| --- |" + " --- |" * len(cols))
     for threads in args.threads:
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--llm",
-                args.llm,
-                "--turns",
-                str(args.turns),
-                "--asr",
-                args.asr,
-                "--asr-threads",
-                str(args.asr_threads),
-                "--tts-threads",
-                str(args.tts_threads),
-                *(["--spoken"] if args.spoken else []),
-                *(["--two-llms"] if args.two_llms else []),
-                *(["--whole"] if args.whole else []),
-                *(["--cold"] if args.cold else []),
-                *(["--tail", str(args.tail)] if args.tail is not None else []),
-                "--child",
-                str(threads),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "IM4TALKIN_LOG": "ERROR"},
-        )
-        data = json.loads(out.stdout.strip().splitlines()[-1])
-        rows = data["turns"]
+        rows, peaks = [], []
+        for _ in range(args.runs):  # each run a fresh process; their turns pooled
+            data = _child(args, threads)
+            rows += data["turns"]
+            peaks.append(data["peak_rss_mb"])
         cells = []
         for col in cols:
             vals = [float(r[col]) for r in rows]
             cells.append(f"{median(vals):.0f} ({min(vals):.0f}-{max(vals):.0f})")
         print(f"| {threads} | " + " | ".join(cells) + " |")
-        print(f"<!-- n_threads={threads}: peak RSS {data['peak_rss_mb']:.0f} MB -->")
+        print(f"<!-- n_threads={threads}: {len(rows)} turns; peak RSS {max(peaks):.0f} MB -->")
         if args.spoken:
             clip = median([r["clip_s"] for r in rows])
             words = median([r["reply_words"] for r in rows])
             first = [r["tts_first_audio"] for r in rows]
             spoken = [r["tts_first_audio"] + r["silence_ms"] for r in rows]
+            voice = [r["tts_first_audio"] - r["llm_first_chunk"] for r in rows]
             print(
                 f"<!-- n_threads={threads}: utterance {clip:.1f} s, reply {words:.0f} words; "
                 f"first audio from Enter: median {median(first):.0f} ms, worst {max(first):.0f}; "
                 f"from the last word (+{median([r['silence_ms'] for r in rows]):.0f} ms of "
-                f"silence before Enter): median {median(spoken):.0f}, worst {max(spoken):.0f} -->"
+                f"silence before Enter): median {median(spoken):.0f}, worst {max(spoken):.0f}; "
+                f"Piper's first chunk {median(voice):.0f} ms after the LLM's -->"
             )
             if not args.whole:
                 said = sum(r["words"] for r in rows)
                 ahead = sum(r["ahead"] for r in rows)
                 borne = sum(r["ahead_kept"] for r in rows)
                 drafts = sum(r["drafts"] for r in rows) / len(rows)
+                early = sum(r["early"] for r in rows)
                 print(
                     f"<!-- n_threads={threads}: {drafts:.1f} drafts a turn; read ahead {ahead} "
-                    f"of {said} words, {borne} borne out by the final transcript -->"
+                    f"of {said} words, {borne} borne out by the final transcript; the early "
+                    f"final pass used in {early} of {len(rows)} turns -->"
                 )
+
+
+def _child(args, threads: int) -> dict:
+    """One setting in a fresh process."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--llm",
+            args.llm,
+            "--turns",
+            str(args.turns),
+            "--asr",
+            args.asr,
+            "--asr-threads",
+            str(args.asr_threads),
+            "--tts-threads",
+            str(args.tts_threads),
+            *(["--spoken"] if args.spoken else []),
+            *(["--two-llms"] if args.two_llms else []),
+            *(["--whole"] if args.whole else []),
+            *(["--cold"] if args.cold else []),
+            *(["--first-shared"] if args.first_shared else []),
+            *(["--tail", str(args.tail)] if args.tail is not None else []),
+            "--child",
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "IM4TALKIN_LOG": "ERROR"},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -128,7 +128,8 @@ class TurnTimings:
     asr_live: float = 0.0
     """Recognition drafted while the learner spoke (before the turn's start, not in ``asr``)."""
     asr_wait: float = 0.0
-    """Of ``asr``: waiting, after the recording ended, for a draft still running."""
+    """Of ``asr``: waiting, after the recording ended, for a draft still running, or for
+    the final pass begun when the speech stopped (and the partner's reading of it)."""
     after_speech: float = 0.0
     """Silence between the last word heard and the end of the recording (Enter), when the
     turn was recognised live: the timeline's other figures count from the end."""

@@ -116,6 +116,9 @@ class Speaker:
         self._texts: queue.Queue = queue.Queue()
         self._done = threading.Event()
         self._done.set()
+        self._first = threading.Event()
+        """Set once the reply's first piece is synthesised (or will not be)."""
+        self._first.set()
         self._t0 = 0.0
         self._reply = ReplyAudio(sample_rate=tts.sample_rate)
         self._parts: list[np.ndarray] = []
@@ -133,9 +136,16 @@ class Speaker:
         self._reply = ReplyAudio(sample_rate=self.tts.sample_rate)
         self._parts = []
         self._done.clear()
+        self._first.clear()
 
     def say(self, sentence: str) -> None:
         self._texts.put(sentence)
+
+    def wait_first_audio(self, timeout: float = 5.0) -> None:
+        """Block until the reply's first piece is synthesised: while it is, the writer of
+        the reply waits, and the voice has the cores (its audio then plays for longer than
+        the next sentence takes to write)."""
+        self._first.wait(timeout)
 
     def finish_reply(self, timeout: float = WAIT_S) -> ReplyAudio:
         """Wait until every sentence said so far is synthesised (at most ``timeout`` s, and
@@ -180,12 +190,15 @@ class Speaker:
             item = self._texts.get()
             if item is _STOP:
                 self._done.set()
+                self._first.set()
                 return
             if item is _END:
                 self._done.set()
+                self._first.set()
                 continue
             player = self.player
             if player is None and not self.keep:
+                self._first.set()
                 continue  # neither played nor saved: spare the cores
             try:
                 audio = self.tts.synthesize(item)
@@ -198,3 +211,5 @@ class Speaker:
                     player.add(audio)
             except Exception as err:  # keep the conversation going without voice
                 self.notice(f"could not speak this reply ({err}); it is shown only")
+            finally:
+                self._first.set()

@@ -91,6 +91,9 @@ class Conversation:
         """An :class:`~im4talkin.audio.playback.Speaker`, or None when replies are not voiced."""
         self.last_audio: Any = None
         """The last reply's :class:`~im4talkin.audio.playback.ReplyAudio`, when voiced."""
+        self.first_alone = True
+        """The reply's writer waits while its first piece is synthesised, so the voice has
+        the cores for it (``bench/turn_latency.py --first-shared`` measures without)."""
         self.turn_count = 0
         self._ready: threading.Thread | None = None
 
@@ -208,6 +211,8 @@ class Conversation:
                 on_sentence(sentence)
             if self.speaker:
                 self.speaker.say(sentence)
+                if len(sentences) == 1 and self.first_alone:
+                    self.speaker.wait_first_audio()
         heard: list[str] = []
         sounds: list[Any] = []
         check_start = time.perf_counter()
