@@ -11,7 +11,7 @@ file's word for word, and what the drafts did: drafts per clip, words read ahead
 Enter and how many of those the final transcript bears out, and the wait at Enter for a
 draft still running.
 
-    python bench/live_asr.py [--set dev|heldout]
+    python bench/live_asr.py [--set dev|heldout] [--voices en-us,en-gb-scotland]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from im4talkin.config import load_settings
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=["dev", "heldout"], default="heldout")
+    ap.add_argument("--voices", default=",".join(VOICES))
     args = ap.parse_args()
     items = dev_set() if args.set == "dev" else heldout_set()
     asr = registry.create("asr", "whisper-base", load_settings())
@@ -50,7 +51,8 @@ def main() -> None:
         "| read ahead (borne out) | wait at Enter, ms median (max) |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for voice in VOICES:
+    changed: list[str] = []
+    for voice in args.voices.split(","):
         refs, hyps = {"file": [], "live": []}, {"file": [], "live": []}
         n_kept = {"file": 0, "live": 0}
         same = drafts = ahead = borne = 0
@@ -62,6 +64,8 @@ def main() -> None:
             heard = {"live": live.finish(clip)}
             heard["file"] = asr.transcribe(speech_span(clip).samples)
             same += heard["live"] == heard["file"]
+            if heard["live"] != heard["file"]:
+                changed.append(f"{heard['file']!r} -> {heard['live']!r} ({voice})")
             drafts += live.stats.drafts
             ahead += live.stats.ahead
             borne += live.stats.ahead_kept
@@ -86,6 +90,8 @@ def main() -> None:
                 f"| {voice} | {path} | {100 * wer:.1f}% | {n_kept[path]}/{mistakes} | {extra} |",
                 flush=True,
             )
+    for line in changed:
+        print(f"<!-- file -> live: {line} -->")
 
 
 if __name__ == "__main__":

@@ -36,9 +36,9 @@ log = logging.getLogger(__name__)
 FIRST_S = 1.5
 """The first draft waits for this much audio (less is rarely a whole word)."""
 STEP_S = 1.5
-"""A draft every this many seconds of new audio. A draft of Whisper base takes about 0.45 s
-on 2 cores, so the cores are busy about a third of the time while the learner speaks, and
-the final pass seldom waits for a draft still running when the learner presses Enter."""
+"""A draft every this many seconds of new audio, while the VAD hears speech. A draft of
+Whisper base takes about 0.45 s on 2 cores, so the cores are busy about a third of the time
+while the learner speaks, and the final pass seldom waits for a draft still running."""
 ENDPOINT_S = 0.25
 """Silence after speech for this long, and the learner has probably finished: the whole
 recording so far is transcribed as the final pass would, while they reach for Enter."""
@@ -217,7 +217,10 @@ class LiveTranscript:
         done = self._early is not None and self._spoke_until <= self._early.size
         if ended and not done:
             return "early"
-        if self._size >= max(self.first, self._drafted + self.step) and not done:
+        # a draft only while the learner is speaking: when they may be stopping, the cores
+        # stay free for the final pass (a draft started now would hold it up)
+        speaking = self._size - self._spoke_until <= VAD_STEP_S * SAMPLE_RATE + _WINDOW
+        if self._size >= max(self.first, self._drafted + self.step) and speaking:
             return "draft"
         return None
 
