@@ -1,19 +1,21 @@
 """Recognition while the learner speaks: the cores are idle during a turn, so use them.
 
 The microphone hands each block of audio to :meth:`LiveTranscript.feed`. A worker thread
-transcribes the recording so far every :data:`STEP_S` seconds of new audio with a quick
-draft decode. Each draft but its last word (maybe cut off) goes to ``read_ahead``, so the
-partner model can read the learner's turn while it is still being said; where the final
-transcript turns out different, the model reads again from the first different word. The
-words two drafts in a row agree on are **confirmed** (LocalAgreement, as in
-whisper_streaming: a word heard the same way twice, with more audio after it the second
-time, rarely changes); they are shown to the learner while they speak.
+transcribes the recording so far every :data:`STEP_S` seconds of new audio, while the
+Silero VAD hears speech, with a quick draft decode. Each draft but its last word (maybe cut
+off) goes to ``read_ahead``, so the partner model can read the learner's turn while it is
+still being said; where the final transcript turns out different, the model reads again
+from the first different word. The words two drafts in a row agree on are **confirmed**
+(LocalAgreement, as in whisper_streaming: a word heard the same way twice, with more audio
+after it the second time, rarely changes); they are shown to the learner while they speak.
 
-When the recording ends, :meth:`LiveTranscript.finish` transcribes the whole trimmed
-recording once more, exactly as a recording from a file is transcribed, so the transcript
-the tutor checks is never worse than before; what the drafts bought is the partner's head
-start. Whisper's encoder reads a 30 s window whatever the audio's length, so this final pass
-costs the same as a draft: the drafts cannot shorten it, only move work before it.
+No draft is ever the transcript. When the VAD hears :data:`ENDPOINT_S` of silence after
+speech, the recording so far is trimmed and transcribed exactly as a recording from a file
+is (the early final pass), while the learner reaches for Enter; :meth:`LiveTranscript.finish`
+uses it if nothing was said after, or else transcribes the whole trimmed recording then.
+Whisper's encoder reads a 30 s window whatever the audio's length, so a pass over only
+the last second would cost nearly as much as one over everything: the drafts cannot
+shorten the final pass, only give the partner a head start (``bench/whisper_cost.py``).
 """
 
 from __future__ import annotations
