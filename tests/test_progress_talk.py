@@ -49,7 +49,7 @@ def test_an_error_at_the_end_never_hides_the_first_or_leaves_the_store_open(
             raise RuntimeError("history unreadable")
         return history(self, learner)
 
-    def partner_dies(self, said, start=None):
+    def partner_dies(self, said, start=None, live=None):
         self.results.append(said)  # a turn was taken, then the model went away
         raise ModelError("the partner model stopped")
 
