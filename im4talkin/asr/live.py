@@ -62,6 +62,14 @@ def speech_end(samples: np.ndarray) -> int | None:
     return None if spoken.size == 0 else min(len(samples), int(spoken[-1] + 1) * _WINDOW)
 
 
+def _last_speech(audio: np.ndarray) -> int | None:
+    """:func:`speech_end` within the last :data:`VAD_WINDOW_S` of ``audio``, as an index
+    into all of it (None: no speech that recent)."""
+    tail = max(0, len(audio) - int(VAD_WINDOW_S * SAMPLE_RATE))
+    end = speech_end(audio[tail:])
+    return None if end is None else tail + end
+
+
 def _key(word: str) -> str:
     return re.sub(r"[^\w']", "", word.lower())
 
@@ -177,17 +185,15 @@ class LiveTranscript:
         self.close()
         self.stats.wait_s = time.perf_counter() - start
         audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
-        tail = max(0, len(audio) - int(VAD_WINDOW_S * SAMPLE_RATE))
-        end = speech_end(audio[tail:])
-        spoke_until = tail + end if end is not None else self._spoke_until
+        spoke_until = _last_speech(audio) or self._spoke_until
         if spoke_until:
             self.stats.after_speech_s = (len(audio) - spoke_until) / SAMPLE_RATE
         early = self._early
-        if early is not None and early.text and self._still_silent(early, clip):
+        if early is not None and early.text and self._still_silent(early, clip, audio):
             self.samples, text = early.samples, early.text
             self.stats.early = True
         else:
-            self.samples = (self.trim(clip) if self.trim else clip).samples
+            self.samples = self._trimmed(clip)
             text = self.asr.transcribe(self.samples)
         self.stats.final_s = time.perf_counter() - start - self.stats.wait_s
         final = text.split()
@@ -202,13 +208,15 @@ class LiveTranscript:
             self._wake.notify()
         self._worker.join()
 
-    def _still_silent(self, early: _Early, clip: Clip) -> bool:
-        """Whether ``clip`` is what was fed, and nothing was said after the audio the early
-        pass transcribed."""
-        if abs(len(clip.samples) - self._size) > SAMPLE_RATE // 10:
+    def _still_silent(self, early: _Early, clip: Clip, audio: np.ndarray) -> bool:
+        """Whether ``clip`` is ``audio``, what was fed, and nothing was said after the part
+        the early pass transcribed."""
+        if abs(len(clip.samples) - len(audio)) > SAMPLE_RATE // 10:
             return False  # not the audio fed (a device resampled, a test): do not guess
-        audio = np.concatenate(self._blocks)
         return speech_end(audio[early.size :]) is None
+
+    def _trimmed(self, clip: Clip) -> np.ndarray:
+        return (self.trim(clip) if self.trim else clip).samples
 
     def _next(self) -> str | None:
         """What the worker should do now: "listen" (the VAD's turn), "early" (the speech
@@ -238,10 +246,7 @@ class LiveTranscript:
             try:
                 if job == "listen":
                     self._heard_at = len(samples)
-                    tail = max(0, len(samples) - int(VAD_WINDOW_S * SAMPLE_RATE))
-                    end = speech_end(samples[tail:])
-                    if end is not None:
-                        self._spoke_until = tail + end
+                    self._spoke_until = _last_speech(samples) or self._spoke_until
                 elif job == "early":
                     self._finish_early(samples)
                 else:
@@ -254,7 +259,7 @@ class LiveTranscript:
     def _finish_early(self, samples: np.ndarray) -> None:
         start = time.perf_counter()
         try:
-            trimmed = (self.trim(Clip(samples)) if self.trim else Clip(samples)).samples
+            trimmed = self._trimmed(Clip(samples))
         except InputError:
             self._early = _Early(len(samples), "", samples[:0])
             return  # no speech after all (a click): nothing to read

@@ -99,18 +99,18 @@ class WhisperASR:
 
     def transcribe(self, samples: np.ndarray) -> str:
         """The words spoken in ``samples``, as one line of text."""
-        return " ".join(seg.text.strip() for seg in self._segments(samples) if seg.text.strip())
+        return _line(self._segments(samples))
 
     def draft(self, samples: np.ndarray) -> str:
         """A quick transcript of a recording still under way (greedy, no second decode to
         rule out a copied prompt): only to read ahead, never what the tutor checks."""
         segments = self._decode(samples, False, self.initial_prompt, beam_size=1)
-        return " ".join(seg.text.strip() for seg in segments if seg.text.strip())
+        return _line(segments)
 
     def transcribe_words(self, samples: np.ndarray) -> tuple[str, list[tuple[str, float]]]:
         """The text and each word with Whisper's probability for it (for reading feedback)."""
         segments = self._segments(samples, word_timestamps=True)
-        text = " ".join(seg.text.strip() for seg in segments if seg.text.strip())
+        text = _line(segments)
         return text, [(w.word, float(w.probability)) for seg in segments for w in seg.words or []]
 
     def _segments(self, samples: np.ndarray, word_timestamps: bool = False) -> list:
@@ -147,6 +147,11 @@ class WhisperASR:
         while len(kept) > 1 and _sign_off(kept[-1]):
             kept.pop()
         return kept
+
+
+def _line(segments) -> str:
+    """The segments' text as one line."""
+    return " ".join(seg.text.strip() for seg in segments if seg.text.strip())
 
 
 def _sign_off(seg) -> bool:
