@@ -126,10 +126,11 @@ class TurnTimings:
     phonemes: float = 0.0
     """The phoneme check of a spoken transcript, after the reply was written."""
     asr_live: float = 0.0
-    """Recognition drafted while the learner spoke (before the turn's start, not in ``asr``)."""
+    """Recognition drafted while the learner spoke (before the turn's start, not in ``asr``;
+    at the idle priority, so waiting counts in it too)."""
     asr_wait: float = 0.0
-    """Of ``asr``: waiting, after the recording ended, for a draft still running, or for
-    the final pass begun when the speech stopped (and the partner's reading of it)."""
+    """Of ``asr``: waiting, after the recording ended, for the final pass begun when the
+    speech stopped (and the partner's reading of it), or a reading of a draft."""
     after_speech: float = 0.0
     """Silence between the last word heard and the end of the recording (Enter), when the
     turn was recognised live: the timeline's other figures count from the end."""

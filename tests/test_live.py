@@ -2,12 +2,15 @@
 time, to the real Whisper base; the final transcript must be the one a recording from a
 file gets, and the drafts must reach the partner before the recording ends."""
 
+import os
+import sys
+import threading
 import time
 
 import numpy as np
 import pytest
 
-from im4talkin.asr.live import LiveTranscript, agreed
+from im4talkin.asr.live import Drafter, LiveTranscript, agreed
 from im4talkin.audio.io import SAMPLE_RATE, load_audio, speech_span
 from im4talkin.tutor.partner import Partner
 from im4talkin.tutor.session import Conversation
@@ -140,3 +143,79 @@ def test_a_recogniser_that_cannot_draft_hears_the_recording_when_it_ends(rules):
         partner, FeedbackEngine([rules], rules.nlp), llm_feedback=False, asr=Slow()
     )
     assert convo.listen() is None
+
+
+def _policy(tid: str) -> int:
+    """A thread's scheduling policy (field 41 of /proc/<pid>/task/<tid>/stat)."""
+    with open(f"/proc/self/task/{tid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[38])
+
+
+def test_drafts_run_on_a_model_of_their_own_when_the_cores_are_idle(clip, whisper_base):
+    drafter = whisper_base.drafter()
+    assert whisper_base.drafter() is drafter  # one for the session, loaded once
+    done, got = threading.Event(), []
+    assert drafter.submit(clip.samples, lambda text: (got.append(text), done.set()))
+    assert not drafter.submit(clip.samples, lambda text: None)  # one draft at a time
+    assert done.wait(60) and got[0].lower().startswith("yesterday i go"), got
+    if sys.platform != "linux":
+        return
+    assert drafter.idle
+    tasks = os.listdir("/proc/self/task")
+    idle = [tid for tid in tasks if _policy(tid) == os.SCHED_IDLE]
+    # the drafting thread and the worker threads its own model started; not the rest
+    assert len(idle) >= 2 and len(idle) < len(tasks)
+    assert str(threading.get_native_id()) not in idle
+
+
+def _blocked(release: threading.Event, text: str) -> Drafter:
+    """A drafter whose every draft takes until ``release`` is set."""
+
+    def make():
+        def draft(samples):
+            release.wait(60)
+            return text
+
+        return draft
+
+    return Drafter(make, idle=False)
+
+
+def test_the_end_of_a_recording_never_waits_for_a_draft(clip, whisper_base):
+    """Enter pressed while a draft is under way: the final pass starts at once, and the
+    draft, when it ends, is not read."""
+    release, read = threading.Event(), []
+    drafter = _blocked(release, "a late draft of the turn")
+    live = LiveTranscript(
+        whisper_base, speech_span, read_ahead=lambda text, whole: read.append(text), drafter=drafter
+    )
+    speak_into(live, clip.samples)
+    out: list[str] = []
+    finishing = threading.Thread(target=lambda: out.append(live.finish(clip)))
+    finishing.start()
+    finishing.join(60)
+    assert not finishing.is_alive() and drafter.busy  # done, the draft still under way
+    assert out == [whisper_base.transcribe(speech_span(clip).samples)]
+    release.set()
+    drafter.close()
+    assert live.stats.drafts == 0 and "a late draft of the turn" not in read
+
+
+def test_a_draft_that_ends_after_the_early_final_pass_is_not_read(clip, whisper_base):
+    release, read = threading.Event(), []
+    drafter = _blocked(release, "an older draft of the turn")
+    live = LiveTranscript(
+        whisper_base,
+        speech_span,
+        read_ahead=lambda text, whole: read.append((text, whole)),
+        drafter=drafter,
+    )
+    wait = np.zeros(SAMPLE_RATE, np.float32)
+    whole = type(clip)(np.concatenate([clip.samples, wait]))
+    speak_into(live, whole.samples)  # the speech stops: the early pass, read whole
+    release.set()  # then the draft begun while the learner spoke comes in
+    drafter.close()
+    time.sleep(0.3)
+    final = live.finish(whole)
+    assert live.stats.early and live.stats.drafts == 1
+    assert read == [(final, True)]

@@ -1,13 +1,15 @@
 """Recognition while the learner speaks: the cores are idle during a turn, so use them.
 
-The microphone hands each block of audio to :meth:`LiveTranscript.feed`. A worker thread
-transcribes the recording so far every :data:`STEP_S` seconds of new audio, while the
-Silero VAD hears speech, with a quick draft decode. Each draft but its last word (maybe cut
-off) goes to ``read_ahead``, so the partner model can read the learner's turn while it is
-still being said; where the final transcript turns out different, the model reads again
-from the first different word. The words two drafts in a row agree on are **confirmed**
-(LocalAgreement, as in whisper_streaming: a word heard the same way twice, with more audio
-after it the second time, rarely changes); they are shown to the learner while they speak.
+The microphone hands each block of audio to :meth:`LiveTranscript.feed`. Every
+:data:`STEP_S` seconds of new audio, while the Silero VAD hears speech, the recording so far
+gets a quick draft decode by a :class:`Drafter`: a second instance of the recogniser on a
+thread the OS runs only when the cores are otherwise idle, so a draft never holds up the
+final pass, the partner or the voice. Each draft but its last word (maybe cut off) goes to
+``read_ahead``, so the partner model can read the learner's turn while it is still being
+said; where the final transcript turns out different, the model reads again from the first
+different word. The words two drafts in a row agree on are **confirmed** (LocalAgreement, as
+in whisper_streaming: a word heard the same way twice, with more audio after it the second
+time, rarely changes); they are shown to the learner while they speak.
 
 No draft is ever the transcript. When the VAD hears :data:`ENDPOINT_S` of silence after
 speech, the recording so far is trimmed and transcribed exactly as a recording from a file
@@ -20,10 +22,13 @@ shorten the final pass, only give the partner a head start (``bench/whisper_cost
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,7 +45,7 @@ FIRST_S = 1.5
 STEP_S = 1.5
 """A draft every this many seconds of new audio, while the VAD hears speech. A draft of
 Whisper base takes about 0.45 s on 2 cores, so the cores are busy about a third of the time
-while the learner speaks, and the final pass seldom waits for a draft still running."""
+while the learner speaks."""
 ENDPOINT_S = 0.25
 """Silence after speech for this long, and the learner has probably finished: the whole
 recording so far is transcribed as the final pass would, while they reach for Enter."""
@@ -82,6 +87,101 @@ def agreed(earlier: list[str], later: list[str]) -> int:
             break
         n += 1
     return n
+
+
+def idle_priority() -> bool:
+    """Let the OS run the calling thread, and the threads it starts from now on, only when
+    nothing else wants the cores (Linux's SCHED_IDLE, which needs no privilege). Whether it
+    took: elsewhere the thread keeps its priority."""
+    try:
+        os.sched_setscheduler(threading.get_native_id(), os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError) as err:  # not Linux
+        log.debug("drafts at normal priority: %s", err)
+        return False
+    return True
+
+
+_DRAFTERS: weakref.WeakSet[Drafter] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_drafters() -> None:
+    """A draft still running when Python exits would abort it (CTranslate2's threads)."""
+    for drafter in list(_DRAFTERS):
+        drafter.close()
+
+
+class Drafter:
+    """Drafts, one at a time, on a thread of its own at the idle priority
+    (:func:`idle_priority`). ``make`` runs on that thread once and returns the draft
+    function: a recogniser instance made there starts its worker threads there, so they run
+    at the idle priority too. A draft under way when the cores are wanted then waits, and
+    the final pass, the partner and the voice run as if it were not there
+    (``bench/turn_latency.py --tail 0``)."""
+
+    def __init__(self, make: Callable[[], Callable[[np.ndarray], str]], idle: bool = True) -> None:
+        self.idle = False
+        """Whether the OS took the idle priority."""
+        self._make = make
+        self._want_idle = idle
+        self._job: tuple[np.ndarray, Callable[[str | None], None]] | None = None
+        self._busy = False
+        self._stop = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="drafts", daemon=True)
+        _DRAFTERS.add(self)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        """A draft is under way (or drafting stopped): :meth:`submit` would refuse."""
+        with self._cond:
+            return self._busy or self._stop
+
+    def submit(self, samples: np.ndarray, done: Callable[[str | None], None]) -> bool:
+        """Draft ``samples`` and call ``done`` with the text (None: the draft failed) on the
+        drafting thread; False, and nothing happens, while another draft is under way."""
+        with self._cond:
+            if self._busy or self._stop:
+                return False
+            self._busy = True
+            self._job = (samples, done)
+            self._cond.notify()
+            return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop drafting (a draft under way is finished first, ``timeout`` at most)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        if self._want_idle:
+            self.idle = idle_priority()
+        try:
+            draft = self._make()
+        except Exception as err:  # drafts only save time: the final pass still runs
+            log.warning("no drafts while the learner speaks: %s", err)
+            with self._cond:
+                self._stop = True
+            return
+        while True:
+            with self._cond:
+                while self._job is None and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                (samples, done), self._job = self._job, None
+            try:
+                text: str | None = draft(samples)
+            except Exception as err:
+                log.warning("a draft failed: %s", err)
+                text = None
+            with self._cond:
+                self._busy = False
+            done(text)
 
 
 @dataclass
@@ -135,9 +235,12 @@ class LiveTranscript:
         first_s: float = FIRST_S,
         step_s: float = STEP_S,
         endpoint_s: float = ENDPOINT_S,
+        drafter: Drafter | None = None,
     ) -> None:
         """``read_ahead(text, whole)``: the learner's turn as far as it is known; ``whole``
-        when it is the transcript of everything said so far, the speech having stopped."""
+        when it is the transcript of everything said so far, the speech having stopped.
+        ``drafter``: default ``asr.drafter()``; none (a recogniser without one): no drafts,
+        only the final pass when the speech stops."""
         self.asr = asr
         self.trim = trim
         self.read_ahead = read_ahead
@@ -148,7 +251,12 @@ class LiveTranscript:
         self.confirmed: list[str] = []
         self.samples: np.ndarray | None = None
         """The trimmed recording the final transcript is of."""
-        self._draft = getattr(asr, "draft", None) or asr.transcribe
+        if drafter is None and hasattr(asr, "drafter"):
+            drafter = asr.drafter()
+        self._drafter = drafter
+        self._drafts: list[tuple[list[str], float, int]] = []
+        """Drafts done and not read yet: the words, the seconds the draft took, and how
+        much of the recording it is of."""
         self._blocks: list[np.ndarray] = []
         self._size = 0
         self._drafted = 0
@@ -202,7 +310,8 @@ class LiveTranscript:
         return text
 
     def close(self) -> None:
-        """Stop drafting (a draft under way is finished first)."""
+        """Stop drafting and reading ahead (a draft under way is left to the drafter, its
+        words unread; an early final pass under way is finished first)."""
         with self._wake:
             self._stop = True
             self._wake.notify()
@@ -220,17 +329,20 @@ class LiveTranscript:
 
     def _next(self) -> str | None:
         """What the worker should do now: "listen" (the VAD's turn), "early" (the speech
-        stopped: transcribe it all), "draft", or None (wait for more audio)."""
+        stopped: transcribe it all), "read" (a draft is done), "draft" (hand the recording
+        so far to the drafter), or None (wait for more audio or a draft)."""
         if self._size - self._heard_at >= VAD_STEP_S * SAMPLE_RATE:
             return "listen"
         ended = self._spoke_until and self._size - self._spoke_until >= self.endpoint
         done = self._early is not None and self._spoke_until <= self._early.size
         if ended and not done:
             return "early"
-        # a draft only while the learner is speaking: when they may be stopping, the cores
-        # stay free for the final pass (a draft started now would hold it up)
+        if self._drafts:
+            return "read"
+        # a draft only while the learner is speaking: a pause adds nothing to draft
         speaking = self._size - self._spoke_until <= VAD_STEP_S * SAMPLE_RATE + _WINDOW
-        if self._size >= max(self.first, self._drafted + self.step) and speaking:
+        due = self._size >= max(self.first, self._drafted + self.step) and speaking
+        if due and self._drafter is not None and not self._drafter.busy:
             return "draft"
         return None
 
@@ -243,18 +355,34 @@ class LiveTranscript:
                     return
                 samples = np.concatenate(self._blocks)
                 self._blocks = [samples]
+                drafts, self._drafts = self._drafts, []
             try:
                 if job == "listen":
                     self._heard_at = len(samples)
                     self._spoke_until = _last_speech(samples) or self._spoke_until
                 elif job == "early":
                     self._finish_early(samples)
-                else:
+                elif job == "read":
+                    for draft in drafts:
+                        self._read(*draft)
+                elif self._drafter.submit(samples, self._on_draft(len(samples))):
                     self._drafted = len(samples)
-                    self._one(samples)
             except Exception as err:  # drafts only save time: the final pass still runs
                 log.warning("recognising while the learner speaks failed: %s", err)
                 return
+
+    def _on_draft(self, size: int) -> Callable[[str | None], None]:
+        """What the drafter calls, on its own thread, with the draft of the first ``size``
+        samples."""
+        start = time.perf_counter()
+
+        def done(text: str | None) -> None:
+            with self._wake:
+                if text is not None and not self._stop:
+                    self._drafts.append((text.split(), time.perf_counter() - start, size))
+                self._wake.notify()
+
+        return done
 
     def _finish_early(self, samples: np.ndarray) -> None:
         start = time.perf_counter()
@@ -272,11 +400,11 @@ class LiveTranscript:
             self.stats.ahead = len(self._ahead)
             self.read_ahead(text, True)
 
-    def _one(self, samples: np.ndarray) -> None:
-        start = time.perf_counter()
-        words = self._draft(samples).split()
+    def _read(self, words: list[str], seconds: float, size: int) -> None:
+        """A draft is done: confirm the words it agrees on, and read all but its last
+        (unless the partner read the early final pass of more audio meanwhile)."""
         self.stats.drafts += 1
-        self.stats.draft_s += time.perf_counter() - start
+        self.stats.draft_s += seconds
         self.stats.texts.append(" ".join(words))
         earlier, self._last = self._last, words
         if earlier is not None:
@@ -284,7 +412,8 @@ class LiveTranscript:
             if n > len(self.confirmed) and agreed(self.confirmed, words) == len(self.confirmed):
                 self.confirmed = words[:n]  # grown, and the drafts still agree with it
                 self.stats.confirmed = n
-        if self.read_ahead and len(words) > 1 and not self._stop:
+        later = self._early is not None and self._early.size >= size
+        if self.read_ahead and len(words) > 1 and not self._stop and not later:
             self._ahead = words[:-1]  # the last word may be cut off
             self.stats.ahead = len(self._ahead)
             self.read_ahead(" ".join(self._ahead), False)

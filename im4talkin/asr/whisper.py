@@ -8,12 +8,14 @@ search, no timestamps. Settings are measured in ``bench/mistake_survival.py``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelError
 from ..reading import words_of
+from .live import Drafter
 
 VERBATIM = {
     "temperature": 0.0,
@@ -74,6 +76,8 @@ class WhisperASR:
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt or None
         self.clauses = prompt_clauses(initial_prompt or "")
+        self._args = (model_dir, name, cpu_threads, beam_size, initial_prompt, dist)
+        self._drafter: Drafter | None = None
         try:
             self.model = WhisperModel(
                 str(model_dir),
@@ -106,6 +110,19 @@ class WhisperASR:
         rule out a copied prompt): only to read ahead, never what the tutor checks."""
         segments = self._decode(samples, False, self.initial_prompt, beam_size=1)
         return _line(segments)
+
+    def drafter(self) -> Drafter:
+        """Drafts by a second instance of this model on a thread the OS runs only when the
+        cores are otherwise idle, so a draft never holds up a transcription by this one (or
+        the partner, or the voice); made once, loaded on that thread."""
+        if self._drafter is None:
+            self._drafter = Drafter(self._twin_draft)
+        return self._drafter
+
+    def _twin_draft(self) -> Callable[[np.ndarray], str]:
+        twin = WhisperASR(*self._args)
+        twin.warm_up()
+        return twin.draft
 
     def transcribe_words(self, samples: np.ndarray) -> tuple[str, list[tuple[str, float]]]:
         """The text and each word with Whisper's probability for it (for reading feedback)."""

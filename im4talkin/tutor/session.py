@@ -106,9 +106,12 @@ class Conversation:
 
     def get_ready(self) -> None:
         """While the opener is shown and spoken: the partner reads the conversation so
-        far, then :meth:`warm_up`, on one background thread; a turn waits for it."""
+        far, then :meth:`warm_up`, on one background thread; a turn waits for it. The
+        recogniser's drafter loads meanwhile, at the idle priority."""
         if self._ready is not None and self._ready.is_alive():
             return
+        if hasattr(self.asr, "drafter"):
+            self.asr.drafter()
 
         def work() -> None:
             try:
@@ -147,7 +150,7 @@ class Conversation:
         it ends."""
         if self.asr is None:
             raise ConfigError("this session has no speech recognition loaded")
-        if not hasattr(self.asr, "draft"):
+        if not hasattr(self.asr, "drafter"):
             return None
 
         def read_ahead(text: str, whole: bool) -> None:
