@@ -3,8 +3,9 @@
 The microphone hands each block of audio to :meth:`LiveTranscript.feed`. Every
 :data:`STEP_S` seconds of new audio, while the Silero VAD hears speech, the recording so far
 gets a quick draft decode by a :class:`Drafter`: a second instance of the recogniser on a
-thread the OS runs only when the cores are otherwise idle, so a draft never holds up the
-final pass, the partner or the voice. Each draft but its last word (maybe cut off) goes to
+thread the OS runs only when the cores are otherwise idle, so a draft no longer holds up
+the final pass, the partner or the voice (it still costs them about 50 ms when it runs
+beside them: the instances share caches and the GIL). Each draft but its last word (maybe cut off) goes to
 ``read_ahead``, so the partner model can read the learner's turn while it is still being
 said; where the final transcript turns out different, the model reads again from the first
 different word. The words two drafts in a row agree on are **confirmed** (LocalAgreement, as
@@ -119,9 +120,9 @@ class Drafter:
     """Drafts, one at a time, on a thread of its own at the idle priority
     (:func:`idle_priority`). ``make`` runs on that thread once and returns the draft
     function: a recogniser instance made there starts its worker threads there, so they run
-    at the idle priority too. A draft under way when the cores are wanted then waits, and
-    the final pass, the partner and the voice run as if it were not there
-    (``bench/turn_latency.py --tail 0``)."""
+    at the idle priority too. A draft under way when the cores are wanted then waits: the
+    final pass, the partner and the voice are slowed by about 50 ms instead of waiting up
+    to 0.45 s for it (``bench/turn_latency.py --tail 0``, bench/RESULTS.md)."""
 
     def __init__(self, make: Callable[[], Callable[[np.ndarray], str]], idle: bool = True) -> None:
         self.idle = False

@@ -113,8 +113,8 @@ class WhisperASR:
 
     def drafter(self) -> Drafter:
         """Drafts by a second instance of this model on a thread the OS runs only when the
-        cores are otherwise idle, so a draft never holds up a transcription by this one (or
-        the partner, or the voice); made once, loaded on that thread."""
+        cores are otherwise idle, so a transcription by this one (or the partner, or the
+        voice) never waits for a draft; made once, loaded on that thread."""
         if self._drafter is None:
             self._drafter = Drafter(self._twin_draft)
         return self._drafter
