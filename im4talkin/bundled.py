@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .errors import ModelError
 from .paths import ensure_writable, models_dir
-from .store.files import write_file
+from .store.files import sweep_partials, write_file
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ def assemble(
     target = folder / model.filename
     if _is_verified(target, model):
         return target
+    sweep_partials(folder)  # a join killed half-way left up to a model's size behind
     paths = [_part_path(p) for p in sorted(model.parts, key=lambda p: p.number)]
     write_file(target, lambda tmp: _join(model, paths, tmp, progress))
     st = target.stat()

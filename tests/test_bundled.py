@@ -43,6 +43,20 @@ def test_parts_join_in_numeric_order(tmp_path, monkeypatch):
     assert seen[-1] == (len(whole), len(whole))
 
 
+def test_a_join_killed_half_way_leaves_no_lasting_litter(tmp_path, monkeypatch):
+    """kill -9 during a join leaves its temp file (up to a model's size); the next join
+    removes it once it is a day old."""
+    model, whole, _ = _fake_model(tmp_path, monkeypatch)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    left = cache / f".{model.filename}.0123456789ab.partial"
+    left.write_bytes(whole[:500])
+    day_ago = left.stat().st_mtime - 25 * 3600
+    os.utime(left, (day_ago, day_ago))
+    assert assemble(model, cache).read_bytes() == whole
+    assert sorted(p.name for p in cache.iterdir()) == ["fake.gguf", "fake.gguf.verified.json"]
+
+
 def test_second_call_trusts_size_and_mtime(tmp_path, monkeypatch):
     model, _, _ = _fake_model(tmp_path, monkeypatch)
     path = assemble(model, tmp_path / "cache")

@@ -52,3 +52,25 @@ def test_a_corrupt_database_says_what_to_do(home):
     (home / "im4talkin.db").write_bytes(b"not a database" * 100)
     with pytest.raises(StorageError, match="move it aside"):
         Store()
+
+
+def test_temp_files_a_killed_process_left_are_swept_when_the_store_opens(home):
+    """A write killed half-way (kill -9, a power cut) leaves its temp file; the next start
+    removes it once it is a day old, and never a newer one (another process may be writing
+    it now) or any real file."""
+    import os
+    import time
+
+    Store().close()
+    folder = home / "learners" / "x" / "recordings"
+    folder.mkdir(parents=True)
+    stale = folder / ".a.flac.0123456789ab.partial"
+    fresh = folder / ".b.flac.ba9876543210.partial"
+    kept = folder / "c.flac"
+    for path in (stale, fresh, kept):
+        path.write_bytes(b"half a recording")
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    os.utime(kept, (day_ago, day_ago))
+    Store().close()
+    assert not stale.exists() and fresh.exists() and kept.exists()

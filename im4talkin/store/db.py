@@ -16,6 +16,7 @@ from ..errors import StorageError
 from ..messages import TurnResult
 from ..paths import db_path, ensure_writable
 from . import layout
+from .files import sweep_partials
 from .migrations import migrate
 from .progress import NOW, ProgressStore, stamp
 
@@ -105,6 +106,7 @@ class Store(ProgressStore):
             ) else "move it aside or set IM4TALKIN_HOME"  # fmt: skip
             raise StorageError(f"cannot use the database {self.path} ({err}); {why}") from None
         self.conn: Any = _Guarded(conn, self.path)
+        sweep_partials(self.path.parent)
 
     def close(self) -> None:
         self.conn.close()

@@ -10,14 +10,22 @@ recording can never replace another's.
 from __future__ import annotations
 
 import errno
+import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import StorageError
 
+log = logging.getLogger(__name__)
+
 FIX = "free some disk space or set IM4TALKIN_HOME to a writable folder"
+
+STALE_S = 24 * 3600.0
+"""A temp file this old is no write under way (a model's join takes minutes): a process
+killed while writing left it (a power cut, ``kill -9``)."""
 
 Content = bytes | str | Callable[[Path], object]
 """What to write: bytes, UTF-8 text, or a function that writes the file at the path given."""
@@ -64,6 +72,28 @@ def write_file(path: Path, content: Content, *, exclusive: bool = False, fix: st
         if tmp is not None:
             tmp.unlink(missing_ok=True)
     return path
+
+
+def sweep_partials(root: Path, older_than_s: float = STALE_S) -> int:
+    """Remove the temp files of :func:`write_file` under ``root`` that a killed process left
+    (older than ``older_than_s``: another process may be writing a newer one now); return
+    how many. Never fails: a file it cannot remove stays."""
+    cutoff = time.time() - older_than_s
+    removed = 0
+    try:
+        found = list(root.rglob(".*.partial"))
+    except OSError:
+        return 0
+    for path in found:
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError as err:
+            log.debug("cannot remove %s: %s", path, err)
+    if removed:
+        log.info("removed %d unfinished temp file(s) under %s", removed, root)
+    return removed
 
 
 def _link(tmp: Path, path: Path) -> None:
