@@ -24,6 +24,7 @@ shorten the final pass, only give the partner a head start (``bench/whisper_cost
 from __future__ import annotations
 
 import atexit
+import ctypes
 import logging
 import os
 import re
@@ -32,6 +33,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -105,6 +107,23 @@ def idle_priority() -> bool:
         return False
     return True
 
+
+def give_back_memory() -> None:
+    """Hand the heap's free pages back to the OS (glibc's ``malloc_trim``; elsewhere
+    nothing). A draft's buffers (Whisper's 30 s window, on the drafting threads' own malloc
+    arenas) would otherwise stay resident between drafts: the drafter's instance adds 251 MB
+    without a trim after each draft, 140 MB with one (``bench/RESULTS.md``)."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None
 
 _DRAFTERS: weakref.WeakSet[Drafter] = weakref.WeakSet()
 
@@ -184,6 +203,7 @@ class Drafter:
             except Exception as err:
                 log.warning("a draft failed: %s", err)
                 text = None
+            give_back_memory()
             with self._cond:
                 self._busy = False
             done(text)
