@@ -68,9 +68,7 @@ def render(chat, dialogue: dict) -> tuple[list[int], list[int], list[tuple[int, 
         ChatTurn("system", partner_system_prompt(topic, dialogue["level"])),
         *example_turns(topic),
     ]
-    after = "assistant" if fixed[-1].role == "user" else "user"
-    head = chat._prompt([*fixed, ChatTurn(after, _MARK)]).split(_MARK, 1)[0]
-    head_ids = chat._tokens(head)
+    _, head_ids = chat.head(fixed)
     conversation = [ChatTurn("assistant", dialogue["opener"])]
     for turn in dialogue["turns"]:
         conversation += [ChatTurn("user", turn["learner"]), ChatTurn("assistant", turn["partner"])]

@@ -258,11 +258,17 @@ class LlamaChat:
     def _tokens(self, text: str) -> list[int]:
         return self._llama.tokenize(text.encode("utf-8"), special=True)
 
+    def head(self, fixed: Sequence[ChatTurn]) -> tuple[str, list[int]]:
+        """The prompt text of the ``fixed`` turns as the chat template begins every prompt
+        after them (up to where the next turn's text starts), and its tokens: what is kept
+        evaluated (and what an adapter is trained after, ``train/partner_lora.py``)."""
+        after = "assistant" if fixed[-1].role == "user" else "user"
+        text = self._prompt([*fixed, ChatTurn(after, _MARK)]).split(_MARK, 1)[0]
+        return text, self._tokens(text)
+
     def _fixed_state(self, fixed: list[ChatTurn]) -> None:
         """Load the evaluated state of the ``fixed`` turns, or evaluate them and keep it."""
-        after = "assistant" if fixed[-1].role == "user" else "user"
-        head = self._prompt([*fixed, ChatTurn(after, _MARK)]).split(_MARK, 1)[0]
-        tokens = self._tokens(head)
+        head, tokens = self.head(fixed)
         if tokens != self._head:  # another conversation: nothing after its head is reused
             self._use_adapter(False)
             self._head = tokens
