@@ -54,7 +54,7 @@ def test_an_error_at_the_end_never_hides_the_first_or_leaves_the_store_open(
         raise ModelError("the partner model stopped")
 
     monkeypatch.setattr(Store, "history", broken)
-    monkeypatch.setattr(talk._Run, "_run", partner_dies)
+    monkeypatch.setattr(talk.Run, "_run", partner_dies)
     monkeypatch.setattr(talk.render, "summary", lambda console, results: None)
     code, _, err = cli("talk", "--llm", "smollm2", "--learner", "ana", "--text", "hello there")
     assert code == 3 and "the partner model stopped" in err, err
