@@ -219,3 +219,23 @@ def test_a_draft_that_ends_after_the_early_final_pass_is_not_read(clip, whisper_
     final = live.finish(whole)
     assert live.stats.early and live.stats.drafts == 1
     assert read == [(final, True)]
+
+
+def test_every_draft_done_before_the_end_is_read(clip, whisper_base):
+    """Drafts come back while the worker is busy listening: none of them is dropped."""
+    made: list[int] = []
+
+    def make():
+        def draft(samples):
+            made.append(len(samples))
+            return "yesterday i go to the beach"
+
+        return draft
+
+    drafter = Drafter(make, idle=False)
+    live = LiveTranscript(whisper_base, speech_span, drafter=drafter, step_s=0.5)
+    wait = np.zeros(SAMPLE_RATE, np.float32)
+    speak_into(live, np.concatenate([clip.samples, wait]))  # every draft back by the end
+    live.finish(type(clip)(np.concatenate([clip.samples, wait])))
+    drafter.close()
+    assert len(made) >= 4 and live.stats.drafts == len(made), (live.stats.drafts, made)

@@ -380,7 +380,9 @@ class LiveTranscript:
                     return
                 samples = np.concatenate(self._blocks)
                 self._blocks = [samples]
-                drafts, self._drafts = self._drafts, []
+                drafts = []
+                if job == "read":  # taken only by the job that reads them
+                    drafts, self._drafts = self._drafts, []
             try:
                 if job == "listen":
                     self._heard_at = len(samples)
