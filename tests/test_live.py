@@ -10,7 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from im4talkin.asr.live import Drafter, LiveTranscript, agreed
+from im4talkin.asr.drafter import Drafter
+from im4talkin.asr.live import LiveTranscript, agreed
 from im4talkin.audio.io import SAMPLE_RATE, load_audio, speech_span
 from im4talkin.tutor.partner import Partner
 from im4talkin.tutor.session import Conversation

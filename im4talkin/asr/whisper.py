@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..reading import words_of
-from .live import Drafter
+from .drafter import Drafter
 
 VERBATIM = {
     "temperature": 0.0,
