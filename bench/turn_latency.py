@@ -22,7 +22,10 @@ recording only once it has ended, as before issue 21. Each setting runs in a fre
 
 Each setting also reports the process's peak resident memory (``ru_maxrss``);
 ``--two-llms`` loads a second instance of the model for the corrections, as before
-im4talkin shared one (issue 21), to compare.
+im4talkin shared one (issue 21), to compare. Spoken runs also report the machine's speed at
+the time: the recogniser's encoder on its 30 s window, best of 3, before and after the
+turns. The same code answers later on the same machine when the machine runs slower (a busy
+host), so compare figures only at like speeds.
 """
 
 from __future__ import annotations
@@ -100,6 +103,24 @@ def speak_into(live, clip) -> None:
         time.sleep(max(0.0, due - time.perf_counter()))
 
 
+def machine_speed(asr) -> float:
+    """Whisper's encoder on its whole 30 s window, best of 3, in ms: how fast this machine
+    runs right now (the window is the same whatever was said)."""
+    import time
+
+    import numpy as np
+    from faster_whisper.audio import pad_or_trim
+
+    model = asr.model
+    features = pad_or_trim(model.feature_extractor(np.zeros(5 * 16_000, np.float32)))
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        model.encode(features)
+        times.append(time.perf_counter() - start)
+    return 1000 * min(times)
+
+
 def one_setting(args, threads: int) -> dict:
     from im4talkin.audio.playback import Speaker
     from im4talkin.config import load_settings, override
@@ -128,6 +149,7 @@ def one_setting(args, threads: int) -> dict:
         convo.get_ready()
         convo.ready()
     said = _utterances(args.turns, args.tail) if args.spoken else LINES[: args.turns]
+    speed = [machine_speed(convo.asr)] if args.spoken else []
     rows = []
     for item in said:
         live = None
@@ -151,7 +173,9 @@ def one_setting(args, threads: int) -> dict:
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"threads": threads, "turns": rows, "peak_rss_mb": peak}
+    if args.spoken:
+        speed.append(machine_speed(convo.asr))
+    return {"threads": threads, "turns": rows, "peak_rss_mb": peak, "speed_ms": speed}
 
 
 def main() -> None:
@@ -216,11 +240,12 @@ def main() -> None:
     print("| n_threads | " + " | ".join(cols) + " |")
     print("| --- |" + " --- |" * len(cols))
     for threads in args.threads:
-        rows, peaks = [], []
+        rows, peaks, speeds = [], [], []
         for _ in range(args.runs):  # each run a fresh process; their turns pooled
             data = _child(args, threads)
             rows += data["turns"]
             peaks.append(data["peak_rss_mb"])
+            speeds.append(data["speed_ms"])
         cells = []
         for col in cols:
             vals = [float(r[col]) for r in rows]
@@ -239,6 +264,11 @@ def main() -> None:
                 f"from the last word (+{median([r['silence_ms'] for r in rows]):.0f} ms of "
                 f"silence before Enter): median {median(spoken):.0f}, worst {max(spoken):.0f}; "
                 f"Piper's first chunk {median(voice):.0f} ms after the LLM's -->"
+            )
+            pairs = ", ".join(f"{a:.0f}/{b:.0f}" for a, b in speeds)
+            print(
+                f"<!-- n_threads={threads}: machine speed, {args.asr}'s encoder on its 30 s "
+                f"window before/after each run's turns, ms (best of 3): {pairs} -->"
             )
             if not args.whole:
                 said = sum(r["words"] for r in rows)
