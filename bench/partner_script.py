@@ -23,6 +23,11 @@ learner's goodbye, and sentences per reply.
 
 The partner plays as configured (``llm.adapter``, off by default); ``--adapter auto`` plays
 it with the role-play LoRA adapter shipped for the bundled Qwen, ``--adapter none`` without.
+
+``--free`` plays free chat instead: the 14 statements of ``bench/turn_latency.py`` (what a
+learner tells the travel agent about their trips) as one conversation, and counts the
+replies that are a bare reaction (four words or fewer and no question, "That's true!"), the
+replies that ask something, and the sentences the guard dropped as repeats.
 """
 
 from __future__ import annotations
@@ -110,6 +115,37 @@ def play(model, script: dict, level: str) -> tuple[str, list[dict]]:
     return opener, rows
 
 
+REPEATS = ("repeats an earlier sentence", "same question pattern")
+"""The guard's reasons for dropping a sentence said before (``tutor/guard.py``)."""
+
+
+def free_chat(model, level: str) -> None:
+    """``--free``: one travel conversation of statements; bare reactions and dropped repeats."""
+    from turn_latency import LINES, SPOKEN
+
+    partner = Partner(model, load_topic("travel"), level, seed=1)
+    print(f"- partner: {partner.open()}")
+    partner.prefill()
+    bare = asked = dropped = 0
+    for line in LINES + SPOKEN:
+        stats = ReplyStats()
+        reply = " ".join(partner.reply(line, stats))
+        partner.prefill()
+        is_bare = len(re.findall(r"[A-Za-z0-9']+", reply)) <= 4 and "?" not in reply
+        bare += is_bare
+        asked += "?" in reply
+        drops = [p for p in stats.problems if p in REPEATS]
+        dropped += len(drops)
+        mark = (" [bare]" if is_bare else "") + "".join(f" [dropped: {p}]" for p in drops)
+        print(f"- learner: {line}\n- partner: {reply}{mark}")
+    n = len(LINES + SPOKEN)
+    print(
+        f"\nmodel: {model.name}; free chat, travel, level {level}; {n} replies: bare "
+        f"reactions {bare}/{n}, asking something {asked}/{n}; sentences dropped as "
+        f"repeats: {dropped}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--llm", default="qwen")
@@ -118,6 +154,7 @@ def main() -> None:
     ap.add_argument("--topics", nargs="*", help="only these topics")
     ap.add_argument("--dump-unjudged", type=Path, help="write replies not yet judged here")
     ap.add_argument("--adapter", help="auto (the shipped one), none, or a GGUF path")
+    ap.add_argument("--free", action="store_true", help="free chat: bare reactions, repeats")
     args = ap.parse_args()
     scripts = load_scripts(DATA / ("roleplay_dev.jsonl" if args.dev else "roleplay_heldout.jsonl"))
     if args.topics:
@@ -127,6 +164,9 @@ def main() -> None:
         settings.llm.adapter = "" if args.adapter == "none" else args.adapter
     model = registry.create("llm", args.llm, settings)
     adapter = getattr(model, "adapter", None)
+    if args.free:
+        free_chat(model, args.level)
+        return
     judged = load_judged()
     rows, transcripts = [], []
     for script in scripts:
