@@ -110,7 +110,7 @@ def pauses(args, items: list[dict], asr, folder: Path) -> None:
     import numpy as np
 
     from im4talkin.asr.live import speech_end
-    from im4talkin.audio.io import Clip
+    from im4talkin.audio.io import SAMPLE_RATE, Clip
 
     values = [float(p) for p in args.pauses.split(",")]
     mistakes = sum(1 for it in items if it["error"])
@@ -123,7 +123,8 @@ def pauses(args, items: list[dict], asr, folder: Path) -> None:
             for n, item in enumerate(items):
                 samples = load_audio(speak(item["text"], voice, folder, n)).samples
                 end = speech_end(samples)
-                cut = np.concatenate([samples[:end], np.zeros(int(pause * 16_000), np.float32)])
+                silence = np.zeros(int(pause * SAMPLE_RATE), np.float32)
+                cut = np.concatenate([samples[:end], silence])
                 text = asr.transcribe(speech_span(Clip(cut)).samples)
                 said, got = words(item["text"]), words(text)
                 refs.append(" ".join(said))

@@ -5,12 +5,12 @@ The microphone hands each block of audio to :meth:`LiveTranscript.feed`. Every
 gets a quick draft decode by a :class:`Drafter`: a second instance of the recogniser on a
 thread the OS runs only when the cores are otherwise idle, so a draft no longer holds up
 the final pass, the partner or the voice (it still costs them about 50 ms when it runs
-beside them: the instances share caches and the GIL). Each draft but its last word (maybe cut off) goes to
-``read_ahead``, so the partner model can read the learner's turn while it is still being
-said; where the final transcript turns out different, the model reads again from the first
-different word. The words two drafts in a row agree on are **confirmed** (LocalAgreement, as
-in whisper_streaming: a word heard the same way twice, with more audio after it the second
-time, rarely changes); they are shown to the learner while they speak.
+beside them: the instances share caches and the GIL). Each draft but its last word (maybe
+cut off) goes to ``read_ahead``, so the partner model can read the learner's turn while it
+is still being said; where the final transcript turns out different, the model reads again
+from the first different word. The words two drafts in a row agree on are **confirmed**
+(LocalAgreement, as in whisper_streaming: a word heard the same way twice, with more audio
+after it the second time, rarely changes); they are shown to the learner while they speak.
 
 No draft is ever the transcript. When the VAD hears :data:`ENDPOINT_S` of silence after
 speech, the recording so far is trimmed and transcribed exactly as a recording from a file
