@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -179,6 +180,16 @@ def test_drafts_run_on_a_model_of_their_own_when_the_cores_are_idle(clip, whispe
     assert str(threading.get_native_id()) not in idle
 
 
+def _within(seconds: float, cond: Callable[[], bool]) -> bool:
+    """Whether ``cond`` comes true within ``seconds`` (polled every 10 ms)."""
+    end = time.monotonic() + seconds
+    while not cond():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def _blocked(release: threading.Event, text: str) -> Drafter:
     """A drafter whose every draft takes until ``release`` is set."""
 
@@ -224,9 +235,11 @@ def test_a_draft_that_ends_after_the_early_final_pass_is_not_read(clip, whisper_
     wait = np.zeros(SAMPLE_RATE, np.float32)
     whole = type(clip)(np.concatenate([clip.samples, wait]))
     speak_into(live, whole.samples)  # the speech stops: the early pass, read whole
+    # (on a slow or busy machine the early pass can take 2 s, past the end of the audio)
+    assert _within(30, lambda: live.stats.early_passes == 1)
     release.set()  # then the draft begun while the learner spoke comes in
     drafter.close()
-    time.sleep(0.3)
+    assert _within(30, lambda: live.stats.drafts == 1)  # the worker has taken it
     final = live.finish(whole)
     assert live.stats.early and live.stats.drafts == 1
     assert read == [(final, True)]
