@@ -57,3 +57,19 @@ def test_importing_the_package_is_cheap():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_tutor_imports_no_audio_backend():
+    """tutor/ works on the stages' Protocols and ``messages``: importing the conversation
+    loads neither the audio I/O nor a recogniser's library."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, im4talkin.tutor.session, im4talkin.tutor.partner;"
+        "mods = {'im4talkin.audio', 'im4talkin.audio.io', 'faster_whisper', 'ctranslate2',"
+        " 'soundfile', 'sounddevice'};"
+        "print(sorted(mods & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

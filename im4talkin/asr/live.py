@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..audio.io import SAMPLE_RATE, Clip
 from ..errors import InputError
+from ..messages import SAMPLE_RATE, Clip
 from .base import Recognizer
 from .drafter import Drafter
 
