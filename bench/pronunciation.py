@@ -16,6 +16,8 @@ The target word is found by the data set's ``word`` on word boundaries, never by
 With ``--speechocean``, the 200 real read sentences of ../shared/data/speechocean762 (Mandarin
 speakers): Whisper's word error rate against the prompt and the share of words flagged,
 adults (18+) and children apart; ``--list-flagged N`` prints N flagged words to listen to.
+As a second opinion that shares no model with the check of the sounds, Whisper base's own
+word probabilities: how often it doubts the flagged words, against the words not flagged.
 
     python bench/pronunciation.py [--set dev|heldout|both] [--voices en-us,en-gb]
     python bench/pronunciation.py --speechocean [--list-flagged 20]
@@ -141,6 +143,33 @@ def report(name: str, r: dict) -> None:
     print("\nMissed:\n" + "\n".join(f"- {line}" for line in r["missed"]))
 
 
+DOUBT_P = 0.5
+"""A word Whisper wrote with a probability below this is one it doubts."""
+
+
+def whisper_heard(asr, text: str, samples) -> list[tuple[str, float]]:
+    """For each word of ``words_of(text)``, the word Whisper base wrote in its place (jiwer's
+    word alignment; "" where it wrote none) and its probability for it: a second opinion
+    that shares no model with the check of the sounds."""
+    ref = words_of(text)
+    _, words = asr.transcribe_words(samples)
+    hyp: list[tuple[str, float]] = [(w, p) for word, p in words for w in words_of(word)]
+    heard = [("", 0.0)] * len(ref)
+    if not hyp:
+        return heard
+    out = jiwer.process_words(" ".join(ref), " ".join(w for w, _ in hyp))
+    for chunk in out.alignments[0]:
+        if chunk.type in ("equal", "substitute"):
+            for k in range(chunk.ref_end_idx - chunk.ref_start_idx):
+                heard[chunk.ref_start_idx + k] = hyp[chunk.hyp_start_idx + k]
+    return heard
+
+
+def doubts(word: str, heard: tuple[str, float]) -> bool:
+    """Whisper wrote another word or none for ``word``, or wrote it below :data:`DOUBT_P`."""
+    return heard[0] != word or heard[1] < DOUBT_P
+
+
 def speechocean(checker, asr, list_flagged: int) -> None:
     rows = [line.split("\t") for line in (SPEECHOCEAN / "text.tsv").read_text().splitlines()]
     rows = [r for r in rows if len(r) >= 4 and r[2].strip().isdigit()]
@@ -150,19 +179,28 @@ def speechocean(checker, asr, list_flagged: int) -> None:
     }
     flagged = []
     kinds: Counter = Counter()
+    cross: Counter = Counter()
+    """(flagged by the sounds, doubted by Whisper) -> scored words."""
     for utt, speaker, age, text in (r[:4] for r in rows):
         group = groups["adults" if int(age) >= 18 else "children"]
         clip = load_audio(SPEECHOCEAN / "wav" / f"{utt}.wav")
         group["ref"].append(" ".join(words_of(text)))
         group["hyp"].append(" ".join(words_of(asr.transcribe(clip.samples))) or "-")
         sounds = checker.check(text, clip.samples)
+        heard = whisper_heard(asr, text, clip.samples)
         group["n"] += 1
         group["words"] += len(sounds)
         group["scored"] += sum(s is not None for s in sounds)
-        for s in sounds:
-            if s is not None and not s.ok:
+        for word, s, (said, p) in zip(words_of(text), sounds, heard, strict=True):
+            if s is None:
+                continue
+            cross[(not s.ok, doubts(word, (said, p)))] += 1
+            if not s.ok:
                 group["flags"] += 1
-                flagged.append(f"{utt} (speaker {speaker}, age {age}): {s.note}")
+                whisper = f"'{said}' p={p:.2f}" if said else "no word"
+                flagged.append(
+                    f"{utt} (speaker {speaker}, age {age}): {s.note} [Whisper: {whisper}]"
+                )
                 kinds[s.note.split(" - ")[0].split(": ", 1)[1]] += 1
     print("\n### speechocean762: 200 real read sentences, Mandarin L1\n")
     print("| group | sentences | Whisper base WER | words flagged (all) | flagged (scored) |")
@@ -175,6 +213,15 @@ def speechocean(checker, asr, list_flagged: int) -> None:
             f"{100 * g['flags'] / max(1, g['scored']):.1f}% |"
         )
     print("\nMost frequent:", ", ".join(f"{k} ({n})" for k, n in kinds.most_common(8)))
+    print(
+        "\nA second opinion, from a recogniser of words (Whisper base, with word "
+        "probabilities): a scored word is *doubted* when Whisper wrote another word or none "
+        f"there, or gave it a probability below {DOUBT_P}.\n"
+    )
+    print("| scored words | Whisper doubts | share |\n| --- | --- | --- |")
+    for name, flag in (("flagged by the sounds", True), ("not flagged", False)):
+        n, d = cross[(flag, True)] + cross[(flag, False)], cross[(flag, True)]
+        print(f"| {name} | {d}/{n} | {100 * d / max(1, n):.0f}% |")
     if list_flagged:
         print("\nFlagged words to listen to:")
         step = max(1, len(flagged) // list_flagged)
