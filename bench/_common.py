@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = ROOT.parent / "shared" / "data" / "learner_errors_dev.jsonl"
+SPEECHOCEAN = ROOT.parent / "shared" / "data" / "speechocean762"
 sys.path.insert(0, str(ROOT))
 
 
@@ -21,6 +22,14 @@ def heldout_set() -> list[dict]:
     """Learner sentences written apart from the rules (bench/data)."""
     path = ROOT / "bench" / "data" / "learner_errors_heldout.jsonl"
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def speechocean_rows() -> list[tuple[str, str, str, str]]:
+    """speechocean762's read sentences (../shared/data): (utterance, speaker, age, the
+    sentence asked for), in the file's order; the audio is ``SPEECHOCEAN/wav/<utterance>.wav``."""
+    lines = (SPEECHOCEAN / "text.tsv").read_text().splitlines()
+    rows = [line.split("\t") for line in lines]
+    return [(r[0], r[1], r[2], r[3]) for r in rows if len(r) >= 4 and r[2].strip().isdigit()]
 
 
 def median(values: list[float]) -> float:

@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import jiwer
-from _common import ROOT, median
+from _common import ROOT, SPEECHOCEAN, median, speechocean_rows
 
 from im4talkin import registry
 from im4talkin.audio.io import load_audio
@@ -44,7 +44,6 @@ from im4talkin.config import load_settings
 from im4talkin.reading import words_of
 
 DATA = ROOT / "bench" / "data"
-SPEECHOCEAN = ROOT.parent / "shared" / "data" / "speechocean762"
 
 
 def load(name: str) -> list[dict]:
@@ -165,14 +164,13 @@ def whisper_heard(asr, text: str, samples) -> list[tuple[str, float]]:
     return heard
 
 
-def doubts(word: str, heard: tuple[str, float]) -> bool:
-    """Whisper wrote another word or none for ``word``, or wrote it below :data:`DOUBT_P`."""
-    return heard[0] != word or heard[1] < DOUBT_P
+def doubts(word: str, said: str, p: float) -> bool:
+    """Whisper wrote another word or none (``said``) for ``word``, or wrote it below
+    :data:`DOUBT_P`."""
+    return said != word or p < DOUBT_P
 
 
 def speechocean(checker, asr, list_flagged: int) -> None:
-    rows = [line.split("\t") for line in (SPEECHOCEAN / "text.tsv").read_text().splitlines()]
-    rows = [r for r in rows if len(r) >= 4 and r[2].strip().isdigit()]
     groups: dict[str, dict] = {
         g: {"ref": [], "hyp": [], "words": 0, "scored": 0, "flags": 0, "n": 0}
         for g in ("adults", "children")
@@ -181,7 +179,7 @@ def speechocean(checker, asr, list_flagged: int) -> None:
     kinds: Counter = Counter()
     cross: Counter = Counter()
     """(flagged by the sounds, doubted by Whisper) -> scored words."""
-    for utt, speaker, age, text in (r[:4] for r in rows):
+    for utt, speaker, age, text in speechocean_rows():
         group = groups["adults" if int(age) >= 18 else "children"]
         clip = load_audio(SPEECHOCEAN / "wav" / f"{utt}.wav")
         group["ref"].append(" ".join(words_of(text)))
@@ -194,7 +192,7 @@ def speechocean(checker, asr, list_flagged: int) -> None:
         for word, s, (said, p) in zip(words_of(text), sounds, heard, strict=True):
             if s is None:
                 continue
-            cross[(not s.ok, doubts(word, (said, p)))] += 1
+            cross[(not s.ok, doubts(word, said, p))] += 1
             if not s.ok:
                 group["flags"] += 1
                 whisper = f"'{said}' p={p:.2f}" if said else "no word"

@@ -26,7 +26,7 @@ from pathlib import Path
 import jiwer
 import numpy as np
 import soxr
-from _common import ROOT, dev_set
+from _common import ROOT, SPEECHOCEAN, dev_set, speechocean_rows
 from mistake_survival import VOICES, kept, span, speak, words
 
 from im4talkin import registry
@@ -110,9 +110,8 @@ def main() -> None:
                 f"{100 * jiwer.wer(refs, hyps):.1f}% |",
                 flush=True,
             )
-    ocean = DATA / "speechocean762"
-    rows = [line.split("\t") for line in (ocean / "text.tsv").read_text().splitlines()[1:61]]
-    audio = [load_audio(ocean / "wav" / f"{r[0]}.wav").samples for r in rows]
+    rows = speechocean_rows()[:60]
+    audio = [load_audio(SPEECHOCEAN / "wav" / f"{r[0]}.wav").samples for r in rows]
     for name, asr in recognisers.items():
         refs = [" ".join(words(r[3])) for r in rows]
         hyps = [" ".join(words(asr.transcribe(np.asarray(a)))) or "-" for a in audio]
